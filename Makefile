@@ -1,0 +1,50 @@
+# Two commands do all set-up on a fresh machine (Python 3.11 and the package registries):
+#   make run   - install, migrate, seed the demo, start web + Celery worker + beat
+#   make test  - install what tests need and run the whole suite
+PY ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+PYTEST_ARGS ?=
+
+.PHONY: run test lint bench check-deploy messages clean
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e ".[test]"
+	touch $@ $(VENV)/.installed
+
+run: $(VENV)/.installed
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py seed_demo
+	PORT=$(PORT) bin/run
+
+test: $(VENV)/.installed-test
+	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+	$(BIN)/mypy .
+	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/python manage.py makemigrations --check --dry-run
+
+check-deploy: $(VENV)/.installed
+	DJANGO_SETTINGS_MODULE=config.settings.production SECRET_KEY=ci-$$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n') \
+	ALLOWED_HOSTS=portal.example ADMIN_URL=staff-area/ \
+	$(BIN)/python manage.py check --deploy --fail-level WARNING
+
+bench: $(VENV)/.installed-test
+	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/python -m pytest bench -p no:randomly -q
+
+messages: $(VENV)/.installed
+	$(BIN)/python manage.py makemessages -l es -l ar --ignore=.venv --ignore=var --ignore=static/vendor --ignore=tests
+	$(BIN)/python manage.py compilemessages --ignore=.venv
+
+clean:
+	rm -rf var/ $(VENV)

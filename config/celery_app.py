@@ -1,0 +1,31 @@
+"""The Celery app. Settings come from Django (``CELERY_*``); the beat
+schedule is defined here and nowhere else."""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+
+app = Celery("portal")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+
+def _every(seconds: int) -> timedelta:
+    return timedelta(seconds=seconds)
+
+
+# Days-ahead work is never an ETA task: the database holds what is due and a
+# short periodic dispatcher picks it up (docs/architecture.md, "Tasks").
+app.conf.beat_schedule = {
+    "health-canary-from-beat": {
+        "task": "core.tasks.canary",
+        "schedule": _every(int(os.environ.get("HEALTH_CANARY_EVERY", "15"))),
+        "args": ("beat",),
+        "options": {"expires": 60},
+    },
+}

@@ -1,0 +1,44 @@
+"""Test settings: the same stack as production where it matters.
+
+``DATABASE_URL`` / ``REDIS_URL`` point the suite at real PostgreSQL and Redis
+(``.ci/run`` sets both); without them it runs on the embedded default.
+"""
+
+from __future__ import annotations
+
+import os
+
+from .base import *  # noqa: F403
+from .base import DATABASES, REDIS_URL, VAR_DIR
+
+# Playwright's sync API runs an event loop in the test thread; the ORM calls
+# the test makes around it are still synchronous and safe.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+DEBUG = False
+SECRET_KEY = "test-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz"  # noqa: S105
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STAFF_MFA_REQUIRED = False
+ALLOWED_HOSTS = ["*"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+STORAGES = {
+    "default": {"BACKEND": "core.storage.PrivateStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+AXES_ENABLED = True
+AXES_FAILURE_LIMIT = 5
+
+_db = DATABASES["default"]
+if _db["ENGINE"] == "django.db.backends.sqlite3":
+    # A file, not :memory:, so a real Celery worker thread sees the same rows.
+    _db["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
+else:
+    # The suite opens and drops its own database; a pool would outlive it.
+    _db["OPTIONS"].pop("pool", None)
+    _db["CONN_MAX_AGE"] = 0
+
+# Each run consumes its own queue, so a stale message from an earlier run can
+# never reach this run's worker.
+CELERY_TASK_DEFAULT_QUEUE = f"test-{os.getpid()}"
+if not REDIS_URL:
+    SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001", "django_ratelimit.E003"]

@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+from allauth.account.decorators import secure_admin_login
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+
+# The admin logs in through allauth, so staff pass the same rate limits and the
+# second factor (allauth.mfa) as everyone else.
+admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
+admin.site.site_header = _("Concierge administration")
+admin.site.site_title = _("Concierge admin")
+admin.site.index_title = _("Run the concierge")
+
+urlpatterns = [
+    path("", include("core.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/", include("allauth.urls")),
+    path(settings.ADMIN_URL, admin.site.urls),
+]

@@ -1,0 +1,32 @@
+"""Fill the portal with realistic demo data. Safe to run again and again.
+
+It lives in the top app because it calls every layer's own ``demo`` module.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+from clinics import demo as clinics_demo
+from core.demo import DEMO_PASSWORD, ensure_user
+from core.models import Role
+
+
+class Command(BaseCommand):
+    help = "Create demo logins, conditions and vetted clinics (idempotent)."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        concierge = ensure_user(
+            "concierge@concierge.example", full_name="Carmen Concierge",
+            role=Role.CONCIERGE, is_staff=True, time_zone="Europe/Madrid",
+        )
+        conditions = clinics_demo.seed_conditions()
+        clinic_logins = clinics_demo.seed_clinics()
+
+        self.stdout.write(self.style.SUCCESS(f"Demo data ready: {conditions} conditions."))
+        self.stdout.write("Demo logins (password for all: %s):" % DEMO_PASSWORD)
+        self.stdout.write(f"  concierge staff (admin): {concierge.email}")
+        for user in clinic_logins:
+            self.stdout.write(f"  clinic staff (portal):   {user.email}")

@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect
+from django.urls import NoReverseMatch, reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+from django.views.generic import TemplateView
+
+from . import health
+
+
+class HomeView(TemplateView):
+    template_name = "core/home.html"
+
+
+@require_GET
+@never_cache
+def healthz(request: HttpRequest) -> JsonResponse:
+    """Database, cache, broker, and a canary actually executed by a worker."""
+    results = health.run_checks()
+    ok = all(r.ok for r in results.values())
+    body = {"status": "ok" if ok else "fail", "checks": {k: r.as_dict() for k, r in results.items()}}
+    return JsonResponse(body, status=200 if ok else 503)
+
+
+@login_required
+def after_login(request: HttpRequest) -> HttpResponse:
+    """Send each role to its own home after login."""
+    user = request.user
+    if user.is_staff:
+        return redirect("admin:index")
+    try:
+        return redirect(reverse("clinics:portal_home"))
+    except NoReverseMatch:
+        return redirect("core:home")
