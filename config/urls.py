@@ -17,5 +17,9 @@ urlpatterns = [
     path("", include("core.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("allauth.urls")),
+    path("clinics/", include("clinics.urls")),
+    path("portal/cases/", include("intake.portal_urls")),
+    path("portal/", include("clinics.portal_urls")),
+    path("intake/", include("intake.urls")),
     path(settings.ADMIN_URL, admin.site.urls),
 ]

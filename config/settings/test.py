@@ -40,5 +40,18 @@ else:
 # Each run consumes its own queue, so a stale message from an earlier run can
 # never reach this run's worker.
 CELERY_TASK_DEFAULT_QUEUE = f"test-{os.getpid()}"
-if not REDIS_URL:
+if REDIS_URL:
+    # Tests clear the cache between tests (FLUSHDB): keep it off the broker's
+    # database, or the flush would drop the queue bindings under the worker.
+    from urllib.parse import urlsplit, urlunsplit
+
+    _parts = urlsplit(REDIS_URL)
+    _db_index = int(_parts.path.lstrip("/") or 0)
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": urlunsplit(_parts._replace(path=f"/{_db_index + 1}")),
+        }
+    }
+else:
     SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001", "django_ratelimit.E003"]
