@@ -24,7 +24,7 @@ def _every(seconds: int) -> timedelta:
 app.conf.beat_schedule = {
     "health-canary-from-beat": {
         "task": "core.tasks.canary",
-        "schedule": _every(int(os.environ.get("HEALTH_CANARY_EVERY", "15"))),
+        "schedule": _every(int(os.environ.get("HEALTH_CANARY_EVERY", "10"))),
         "args": ("beat",),
         "options": {"expires": 60},
     },

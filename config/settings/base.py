@@ -234,6 +234,23 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Concierge <care@conc
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 CONCIERGE_EMAIL = env.str("CONCIERGE_EMAIL", default="concierge@concierge.example")
 
+# --- Clinics ----------------------------------------------------------------
+# Credential documents (PDF/JPEG/PNG, sniffed by content) larger than this are refused.
+CLINIC_DOCUMENT_MAX_BYTES = env.int("CLINIC_DOCUMENT_MAX_BYTES", default=20 * 1024 * 1024)
+# The daily credential check warns this many days before a credential expires.
+CLINIC_CREDENTIAL_WARN_DAYS = env.int("CLINIC_CREDENTIAL_WARN_DAYS", default=30)
+
+# --- Intake -----------------------------------------------------------------
+# A DICOM series can be large; a whole case is capped so one patient cannot fill the disk.
+INTAKE_MAX_FILE_BYTES = env.int("INTAKE_MAX_FILE_BYTES", default=200 * 1024 * 1024)
+INTAKE_MAX_CASE_BYTES = env.int("INTAKE_MAX_CASE_BYTES", default=1024 * 1024 * 1024)
+INTAKE_RESUME_LINK_DAYS = env.int("INTAKE_RESUME_LINK_DAYS", default=7)
+INTAKE_CASE_LINK_DAYS = env.int("INTAKE_CASE_LINK_DAYS", default=30)
+INTAKE_PRIVACY_NOTICE_VERSION = env.str("INTAKE_PRIVACY_NOTICE_VERSION", default="2026-11")
+# django-ratelimit rate for the public intake POSTs and link requests, per client IP.
+INTAKE_RATE_LIMIT = env.str("INTAKE_RATE_LIMIT", default="30/m")
+INTAKE_LINK_RATE_LIMIT = env.str("INTAKE_LINK_RATE_LIMIT", default="5/h")
+
 # --- Celery -----------------------------------------------------------------
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SERIALIZER = "json"
@@ -249,8 +266,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # How often beat fires the canary; /healthz calls the worker dead after HEALTH_STALE_AFTER.
-HEALTH_CANARY_EVERY = env.int("HEALTH_CANARY_EVERY", default=15)
-HEALTH_STALE_AFTER = env.int("HEALTH_STALE_AFTER", default=45)
+HEALTH_CANARY_EVERY = env.int("HEALTH_CANARY_EVERY", default=10)
+HEALTH_STALE_AFTER = env.int("HEALTH_STALE_AFTER", default=30)
 # How long /healthz waits for a canary it just sent (a fresh start has none yet).
 HEALTH_CANARY_WAIT = env.float("HEALTH_CANARY_WAIT", default=3.0)
 
