@@ -7,6 +7,7 @@ import os
 from datetime import timedelta
 
 from celery import Celery
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 
@@ -27,5 +28,12 @@ app.conf.beat_schedule = {
         "schedule": _every(int(os.environ.get("HEALTH_CANARY_EVERY", "10"))),
         "args": ("beat",),
         "options": {"expires": 60},
+    },
+    # Credential expiry: warn 30 days ahead, queue clinics whose required
+    # credential expired, flag legality conflicts. Idempotent, so a rerun is safe.
+    "clinics-credential-expiry-daily": {
+        "task": "clinics.tasks.credential_expiry_check",
+        "schedule": crontab(hour=5, minute=30),
+        "options": {"expires": 6 * 3600},
     },
 }

@@ -12,7 +12,6 @@ import time
 import uuid
 from dataclasses import dataclass
 
-
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
@@ -130,5 +129,3 @@ def run_checks() -> dict[str, CheckResult]:
     results["worker"] = check_worker() if db_ok else CheckResult(False, "database down")
     results["beat"] = check_beat() if db_ok else CheckResult(False, "database down")
     return results
-
-

@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 import zoneinfo
-from urllib.parse import unquote
 from collections.abc import Callable
 from functools import lru_cache
+from urllib.parse import unquote
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect

@@ -71,7 +71,7 @@ class User(AbstractUser):
     EMAIL_FIELD = "email"
     REQUIRED_FIELDS: ClassVar[list[str]] = []
 
-    objects = UserManager()  # type: ignore[misc]
+    objects = UserManager()  # type: ignore[misc,assignment]
 
     class Meta:
         verbose_name = _("user")
@@ -94,8 +94,10 @@ class User(AbstractUser):
 
     @property
     def is_concierge(self) -> bool:
-        return self.is_active and self.is_staff and (
-            self.is_superuser or self.has_role(Role.CONCIERGE)
+        return (
+            self.is_active
+            and self.is_staff
+            and (self.is_superuser or self.has_role(Role.CONCIERGE))
         )
 
 

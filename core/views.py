@@ -21,7 +21,10 @@ def healthz(request: HttpRequest) -> JsonResponse:
     """Database, cache, broker, and a canary actually executed by a worker."""
     results = health.run_checks()
     ok = all(r.ok for r in results.values())
-    body = {"status": "ok" if ok else "fail", "checks": {k: r.as_dict() for k, r in results.items()}}
+    body = {
+        "status": "ok" if ok else "fail",
+        "checks": {k: r.as_dict() for k, r in results.items()},
+    }
     return JsonResponse(body, status=200 if ok else 503)
 
 
@@ -32,6 +35,6 @@ def after_login(request: HttpRequest) -> HttpResponse:
     if user.is_staff:
         return redirect("admin:index")
     try:
-        return redirect(reverse("clinics:portal_home"))
+        return redirect(reverse("portal:home"))
     except NoReverseMatch:
         return redirect("core:home")

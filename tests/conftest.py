@@ -94,23 +94,27 @@ class Personas:
 
 @pytest.fixture
 def personas(db: None) -> Personas:
-    clinic_a = ClinicFactory(name="Clínica Alfa", slug="clinica-alfa", country="MX")
-    clinic_b = ClinicFactory(
-        name="Beta Cell Center", slug="beta-cell-center", country="TH",
-        city="Bangkok", time_zone="Asia/Bangkok", languages=["th", "en"],
+    clinic_a = ClinicFactory.create(name="Clínica Alfa", slug="clinica-alfa", country="MX")
+    clinic_b = ClinicFactory.create(
+        name="Beta Cell Center",
+        slug="beta-cell-center",
+        country="TH",
+        city="Bangkok",
+        time_zone="Asia/Bangkok",
+        languages=["th", "en"],
     )
-    a_staff = UserFactory(email="ana@alfa.example", roles=[Role.CLINIC_STAFF])
-    b_staff = UserFactory(email="boon@beta.example", roles=[Role.CLINIC_STAFF])
-    ClinicMembershipFactory(user=a_staff, clinic=clinic_a)
-    ClinicMembershipFactory(user=b_staff, clinic=clinic_b)
+    a_staff = UserFactory.create(email="ana@alfa.example", roles=[Role.CLINIC_STAFF])
+    b_staff = UserFactory.create(email="boon@beta.example", roles=[Role.CLINIC_STAFF])
+    ClinicMembershipFactory.create(user=a_staff, clinic=clinic_a)
+    ClinicMembershipFactory.create(user=b_staff, clinic=clinic_b)
     return Personas(
-        concierge=ConciergeFactory(email="carmen@concierge.example"),
+        concierge=ConciergeFactory.create(email="carmen@concierge.example"),
         clinic_a=clinic_a,
         clinic_b=clinic_b,
         clinic_a_staff=a_staff,
         clinic_b_staff=b_staff,
-        alice=UserFactory(email="alice@patients.example", roles=[Role.PATIENT]),
-        bob=UserFactory(email="bob@patients.example", roles=[Role.PATIENT]),
+        alice=UserFactory.create(email="alice@patients.example", roles=[Role.PATIENT]),
+        bob=UserFactory.create(email="bob@patients.example", roles=[Role.PATIENT]),
     )
 
 
@@ -143,7 +147,7 @@ def smtp_sink(settings: Any) -> Iterator[SmtpSink]:
     sink = SmtpSink(host="127.0.0.1", port=_free_port())
 
     class Handler:
-        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
             sink.envelopes.append(envelope)
             sink.messages.append(message_from_bytes(envelope.original_content))
             return "250 Message accepted for delivery"
@@ -164,8 +168,14 @@ def smtp_sink(settings: Any) -> Iterator[SmtpSink]:
 
 # --- Chromium through Playwright -------------------------------------------------
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
     "--disable-dev-shm-usage",
 ]
 
@@ -201,8 +211,15 @@ def celery_worker(django_db_setup: None, django_db_blocker: Any) -> Iterator[Any
             conn.ensure_connection(max_retries=1, timeout=3)
     except Exception as exc:  # pragma: no cover - depends on the machine
         require(False, f"Celery broker {django_settings.CELERY_BROKER_URL!r} unreachable: {exc}")
-    with django_db_blocker.unblock(), start_worker(
-        app, pool="solo", concurrency=1, perform_ping_check=False, loglevel="WARNING",
-        shutdown_timeout=20,
-    ) as worker:
+    with (
+        django_db_blocker.unblock(),
+        start_worker(
+            app,
+            pool="solo",
+            concurrency=1,
+            perform_ping_check=False,
+            loglevel="WARNING",
+            shutdown_timeout=20,
+        ) as worker,
+    ):
         yield worker

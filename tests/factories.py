@@ -16,7 +16,7 @@ def add_roles(user: User, roles: list[Role]) -> None:
     user.groups.add(*Group.objects.filter(name__in=[r.value for r in roles]))
 
 
-class UserFactory(DjangoModelFactory):
+class UserFactory(DjangoModelFactory[User]):
     class Meta:
         model = User
         skip_postgeneration_save = True
@@ -26,21 +26,21 @@ class UserFactory(DjangoModelFactory):
     password = factory.django.Password("correct-horse-battery")
 
     @factory.post_generation
-    def roles(self, create: bool, extracted: list[Role] | None, **kwargs: object) -> None:
+    def roles(obj: User, create: bool, extracted: list[Role] | None, **kwargs: object) -> None:  # type: ignore[misc]
         if create and extracted:
-            add_roles(self, extracted)
+            add_roles(obj, extracted)
 
 
 class ConciergeFactory(UserFactory):
     is_staff = True
 
     @factory.post_generation
-    def roles(self, create: bool, extracted: list[Role] | None, **kwargs: object) -> None:
+    def roles(obj: User, create: bool, extracted: list[Role] | None, **kwargs: object) -> None:  # type: ignore[misc]
         if create:
-            add_roles(self, extracted or [Role.CONCIERGE])
+            add_roles(obj, extracted or [Role.CONCIERGE])
 
 
-class ConditionFactory(DjangoModelFactory):
+class ConditionFactory(DjangoModelFactory[Condition]):
     class Meta:
         model = Condition
         django_get_or_create = ("slug",)
@@ -50,7 +50,7 @@ class ConditionFactory(DjangoModelFactory):
     category = ConditionCategory.ORTHOPEDIC
 
 
-class ClinicFactory(DjangoModelFactory):
+class ClinicFactory(DjangoModelFactory[Clinic]):
     class Meta:
         model = Clinic
 
@@ -63,7 +63,7 @@ class ClinicFactory(DjangoModelFactory):
     status = ClinicStatus.VETTED
 
 
-class ClinicMembershipFactory(DjangoModelFactory):
+class ClinicMembershipFactory(DjangoModelFactory[ClinicMembership]):
     class Meta:
         model = ClinicMembership
 

@@ -13,8 +13,11 @@ pytestmark = pytest.mark.django_db
 def test_it_records_who_did_what_to_which_object(personas: Personas) -> None:
     request = RequestFactory().post("/", REMOTE_ADDR="203.0.113.9")
     event = audit_event_record(
-        action="clinic.status_changed", acting_user=personas.concierge,
-        target=personas.clinic_a, request=request, data={"to": "vetted"},
+        action="clinic.status_changed",
+        acting_user=personas.concierge,
+        target=personas.clinic_a,
+        request=request,
+        data={"to": "vetted"},
     )
     event.refresh_from_db()
     assert event.actor == personas.concierge

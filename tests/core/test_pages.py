@@ -44,7 +44,9 @@ def test_seed_demo_is_idempotent_and_spans_six_countries() -> None:
     counts = (User.objects.count(), Clinic.objects.count(), Condition.objects.count())
     call_command("seed_demo", verbosity=0)
     assert (User.objects.count(), Clinic.objects.count(), Condition.objects.count()) == counts
-    countries = set(Clinic.objects.filter(status=ClinicStatus.VETTED).values_list("country", flat=True))
+    countries = set(
+        Clinic.objects.filter(status=ClinicStatus.VETTED).values_list("country", flat=True)
+    )
     assert len(countries) >= 6
     assert Condition.objects.values("category").distinct().count() >= 8
 
@@ -52,7 +54,11 @@ def test_seed_demo_is_idempotent_and_spans_six_countries() -> None:
 def test_nobody_can_sign_up_on_their_own(client: Client) -> None:
     response = client.post(
         "/accounts/signup/",
-        {"email": "self@signup.example", "password1": "x-very-long-pass-1", "password2": "x-very-long-pass-1"},
+        {
+            "email": "self@signup.example",
+            "password1": "x-very-long-pass-1",
+            "password2": "x-very-long-pass-1",
+        },
     )
     assert not User.objects.filter(email="self@signup.example").exists()
     assert response.status_code in (200, 302, 403)
@@ -66,7 +72,9 @@ def test_the_admin_login_goes_through_allauth(client: Client) -> None:
 
 def test_staff_without_a_second_factor_are_sent_to_enrol_one(client: Client, settings) -> None:  # type: ignore[no-untyped-def]
     settings.STAFF_MFA_REQUIRED = True
-    staff = User.objects.create_user("staff@concierge.example", password="pw-long-enough-1", is_staff=True)
+    staff = User.objects.create_user(
+        "staff@concierge.example", password="pw-long-enough-1", is_staff=True
+    )
     client.force_login(staff)
     response = client.get("/admin/")
     assert response.status_code == 302

@@ -17,7 +17,9 @@ from tests.conftest import SmtpSink
 @pytest.mark.services
 def test_it_sends_mail_through_a_real_smtp_server(smtp_sink: SmtpSink) -> None:
     message = EmailMultiAlternatives(
-        subject="Your case CC-TEST", body="Plain text body", to=["alice@patients.example"],
+        subject="Your case CC-TEST",
+        body="Plain text body",
+        to=["alice@patients.example"],
     )
     message.attach_alternative("<p>HTML body</p>", "text/html")
     assert message.send() == 1

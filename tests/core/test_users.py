@@ -18,14 +18,14 @@ def test_it_logs_users_in_by_email_not_username() -> None:
 
 
 def test_it_refuses_the_same_email_in_another_case() -> None:
-    UserFactory(email="dup@example.test")
+    UserFactory.create(email="dup@example.test")
     with pytest.raises((IntegrityError, ValidationError)):
         User.objects.create(email="DUP@example.test")
 
 
 def test_roles_come_from_groups() -> None:
-    concierge = ConciergeFactory()
-    patient = UserFactory(roles=[Role.PATIENT])
+    concierge = ConciergeFactory.create()
+    patient = UserFactory.create(roles=[Role.PATIENT])
     assert concierge.is_concierge
     assert concierge.has_role(Role.CONCIERGE)
     assert not patient.is_concierge
@@ -33,9 +33,9 @@ def test_roles_come_from_groups() -> None:
 
 
 def test_an_inactive_user_has_no_role() -> None:
-    user = UserFactory(roles=[Role.CLINIC_STAFF], is_active=False)
+    user = UserFactory.create(roles=[Role.CLINIC_STAFF], is_active=False)
     assert not user.has_role(Role.CLINIC_STAFF)
 
 
 def test_staff_without_the_concierge_group_is_not_concierge() -> None:
-    assert not UserFactory(is_staff=True).is_concierge
+    assert not UserFactory.create(is_staff=True).is_concierge

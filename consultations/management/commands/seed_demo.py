@@ -19,14 +19,17 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         concierge = ensure_user(
-            "concierge@concierge.example", full_name="Carmen Concierge",
-            role=Role.CONCIERGE, is_staff=True, time_zone="Europe/Madrid",
+            "concierge@concierge.example",
+            full_name="Carmen Concierge",
+            role=Role.CONCIERGE,
+            is_staff=True,
+            time_zone="Europe/Madrid",
         )
         conditions = clinics_demo.seed_conditions()
         clinic_logins = clinics_demo.seed_clinics()
 
         self.stdout.write(self.style.SUCCESS(f"Demo data ready: {conditions} conditions."))
-        self.stdout.write("Demo logins (password for all: %s):" % DEMO_PASSWORD)
+        self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         self.stdout.write(f"  concierge staff (admin): {concierge.email}")
         for user in clinic_logins:
             self.stdout.write(f"  clinic staff (portal):   {user.email}")
