@@ -40,7 +40,7 @@ check-deploy: $(VENV)/.installed
 	$(BIN)/python manage.py check --deploy --fail-level WARNING
 
 bench: $(VENV)/.installed-test
-	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/python -m pytest bench -p no:randomly -q
+	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/python -m pytest bench -q
 
 messages: $(VENV)/.installed
 	$(BIN)/python manage.py makemessages -l es -l ar --ignore=.venv --ignore=var --ignore=static/vendor --ignore=tests

@@ -1,14 +1,59 @@
-"""Demo clinics and the condition taxonomy, from shared/docs/domain.md."""
+"""Demo clinics and the condition taxonomy, from shared/docs/domain.md. Idempotent.
+
+``seed_clinics`` builds 12 vetted clinics and one under review, with offerings,
+doctors, credentials (real small PDFs), the legality table, vetting reviews,
+patient reviews good and bad, and a change request waiting for staff.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
+from decimal import Decimal
+from typing import Any
+
+from django.core.files.base import ContentFile
 from django.db import transaction
+from django.utils import timezone
 from django.utils.text import slugify
 
 from core.demo import ensure_user
 from core.models import Role, User
+from core.uploads import FileKind, server_file_name
 
-from .models import Clinic, ClinicMembership, ClinicStatus, Condition, ConditionCategory
+from .demo_data import (
+    CLINICS,
+    EXPIRY_OVERRIDES,
+    ISSUERS,
+    OFFERINGS,
+    PENDING_OFFERINGS,
+    REVIEWS,
+)
+from .models import (
+    ChangeRequest,
+    ChangeRequestKind,
+    ChangeRequestStatus,
+    Clinic,
+    ClinicMembership,
+    ClinicStatus,
+    Condition,
+    ConditionCategory,
+    Credential,
+    CredentialKind,
+    CredentialStatus,
+    Doctor,
+    Legality,
+    LegalityRule,
+    Offering,
+    OfferingStatus,
+    Review,
+    ReviewQueueReason,
+    ReviewStatus,
+    VettingDecision,
+    VettingReview,
+)
+from .money import to_usd
+from .pdf import simple_pdf
 
 C = ConditionCategory
 CONDITIONS: list[tuple[str, str]] = [
@@ -39,17 +84,44 @@ CONDITIONS: list[tuple[str, str]] = [
     (C.OTHER, "Hard-to-heal wounds and burns"),
 ]
 
-# (name, country, city, time zone, languages)
-CLINICS: list[tuple[str, str, str, str, list[str]]] = [
-    ("Clínica Regenera Guadalajara", "MX", "Guadalajara", "America/Mexico_City", ["es", "en"]),
-    ("Instituto Celular de Medellín", "CO", "Medellín", "America/Bogota", ["es", "en"]),
-    ("Costa Rica Regenerative Institute", "CR", "San José", "America/Costa_Rica", ["es", "en"]),
-    ("Panama Cell Therapy Center", "PA", "Panama City", "America/Panama", ["es", "en"]),
-    ("Bangkok Regenerative Medicine Hospital", "TH", "Bangkok", "Asia/Bangkok", ["th", "en"]),
-    ("Tokyo Cell Clinic", "JP", "Tokyo", "Asia/Tokyo", ["ja", "en"]),
-    ("Seoul Stem Cell Orthopedics", "KR", "Seoul", "Asia/Seoul", ["ko", "en"]),
-    ("Kuala Lumpur Cellular Medicine", "MY", "Kuala Lumpur", "Asia/Kuala_Lumpur", ["ms", "en"]),
-    ("Dubai Regenerative Centre", "AE", "Dubai", "Asia/Dubai", ["ar", "en"]),
+# (country, cell type, origin, source, legality, note); "" = any.
+LEGALITY: list[tuple[str, str, str, str, str, str]] = [
+    ("JP", "", "", "", Legality.RESTRICTED,
+     "Clinics need a treatment plan filed under the Act on the Safety of Regenerative Medicine."),
+    ("JP", "msc", "allogeneic", "umbilical_cord", Legality.NOT_ALLOWED,
+     "Donor umbilical-cord MSCs are not allowed in clinics in Japan."),
+    ("KR", "", "", "", Legality.RESTRICTED, "Allowed in designated institutions (MFDS)."),
+    ("CR", "", "", "", Legality.RESTRICTED, "Legal framework; Ministry of Health authorisation."),
+    ("AE", "", "", "", Legality.RESTRICTED, "Dubai Health Authority licence required."),
+    ("MX", "", "", "", Legality.RESTRICTED, "COFEPRIS licence for cell processing required."),
+    ("DE", "msc", "allogeneic", "umbilical_cord", Legality.NOT_ALLOWED,
+     "Not allowed in clinics (EU advanced-therapy rules)."),
+    ("FR", "msc", "allogeneic", "umbilical_cord", Legality.NOT_ALLOWED,
+     "Not allowed in clinics (EU advanced-therapy rules)."),
+    ("ES", "msc", "allogeneic", "umbilical_cord", Legality.NOT_ALLOWED,
+     "Not allowed in clinics (EU advanced-therapy rules)."),
+]
+
+DOCTORS: dict[str, list[tuple[str, str, str]]] = {
+    "regenera": [("Dr. Alejandro Torres", "Orthopaedic surgery", "CED-4412871"),
+                 ("Dra. Sofía Medina", "Haematology", "CED-5120934")],
+    "medellin": [("Dr. Felipe Restrepo", "Physical medicine and rehabilitation", "RM-05-88213")],
+    "costarica": [("Dra. Daniela Vargas", "Rheumatology", "MED-11892")],
+    "panama": [("Dr. Ricardo Pérez", "Neurology", "IDN-8-774")],
+    "bangkok": [("Dr. Kittipong S.", "Cardiology", "TMC-28841")],
+    "tokyo": [("Dr. Kenji Watanabe", "Orthopaedic surgery", "MHLW-472910")],
+    "seoul": [("Dr. Ji-ho Lee", "Orthopaedic surgery", "KMA-90312")],
+    "kualalumpur": [("Dr. Farid Rahman", "Neurology", "MMC-55102")],
+    "dubai": [("Dr. Layla Al Mansouri", "Sports medicine", "DHA-P-0091283")],
+    "cancun": [("Dr. Eduardo Salas", "Orthopaedic surgery", "CED-7731208")],
+    "osaka": [("Dr. Aiko Nakamura", "Dermatology", "MHLW-518224")],
+    "chiangmai": [("Dr. Preecha W.", "Pain medicine", "TMC-31907")],
+    "cartagena": [("Dr. Mauricio Castro", "General medicine", "RM-13-40021")],
+}
+
+STAFF_LOGINS: list[tuple[str, str]] = [
+    ("staff@regenera.example", "regenera"),
+    ("staff@medellin-cell.example", "medellin"),
 ]
 
 
@@ -62,24 +134,192 @@ def seed_conditions() -> int:
     return len(CONDITIONS)
 
 
-@transaction.atomic
-def seed_clinics() -> list[User]:
-    """Create the demo clinics and one staff login for the first two; idempotent."""
-    for name, country, city, tz, languages in CLINICS:
-        Clinic.objects.update_or_create(
-            slug=slugify(name),
+def _slug(key: str) -> str:
+    return slugify(next(c["name"] for c in CLINICS if c["key"] == key))
+
+
+def _clinic(spec: dict[str, Any]) -> Clinic:
+    clinic, _ = Clinic.objects.update_or_create(
+        slug=slugify(spec["name"]),
+        defaults={
+            "name": spec["name"], "country": spec["country"], "city": spec["city"],
+            "time_zone": spec["tz"], "languages": spec["languages"], "website": spec["website"],
+            "description": spec["description"], "accreditation_notes": spec["accreditation"],
+            "contact_name": spec["contact"][0], "contact_email": spec["contact"][1],
+            "status": spec.get("status", ClinicStatus.VETTED),
+        },
+    )
+    return clinic
+
+
+def _offering(clinic: Clinic, title: str, facts: dict[str, Any], slugs: list[str],
+              status: str) -> Offering:
+    values = {k: v for k, v in facts.items()}
+    for key in ("price_min", "price_max", "cell_count_millions", "volume_ml"):
+        if key in values:
+            values[key] = Decimal(values[key])
+    values["price_min_usd"] = to_usd(values["price_min"], values["price_currency"])
+    values["price_max_usd"] = to_usd(values["price_max"], values["price_currency"])
+    offering, _ = Offering.objects.update_or_create(
+        clinic=clinic, title=title, defaults={**values, "status": status},
+    )
+    offering.conditions.set(Condition.objects.filter(slug__in=slugs))
+    return offering
+
+
+def _credential(clinic: Clinic, kind: str, issuer: str, number: str, expires_in: int | None,
+                staff: User) -> Credential:
+    today = timezone.localdate()
+    expires_on = today + dt.timedelta(days=expires_in) if expires_in is not None else None
+    credential = Credential.objects.filter(clinic=clinic, kind=kind, number=number).first()
+    if credential is None:
+        body = simple_pdf(
+            str(CredentialKind(kind).label),
+            [f"Clinic: {clinic.name}", f"Issuer: {issuer}", f"Number: {number}",
+             f"Valid until: {expires_on or 'no expiry'}", "Demo document - not a real credential."],
+        )
+        credential = Credential(
+            clinic=clinic, kind=kind, issuer=issuer, number=number,
+            document_sha256=hashlib.sha256(body).hexdigest(), document_size=len(body),
+            document_kind="pdf", document_content_type="application/pdf",
+            document_name=f"{kind}.pdf",
+        )
+        credential.document.save(
+            server_file_name(FileKind.PDF, prefix="clinics/credentials"), ContentFile(body),
+            save=False,
+        )
+    credential.issued_on = today - dt.timedelta(days=400)
+    credential.expires_on = expires_on
+    credential.status = CredentialStatus.VERIFIED
+    credential.verified_by = staff
+    credential.verified_at = credential.verified_at or timezone.now() - dt.timedelta(days=30)
+    credential.full_clean()
+    credential.save()
+    return credential
+
+
+def _credentials(key: str, clinic: Clinic, offerings: list[Offering], staff: User) -> None:
+    licence, lab, insurer = ISSUERS[str(clinic.country)]
+    code = key[:3].upper()
+    kinds: list[tuple[str, str]] = [(CredentialKind.MEDICAL_LICENCE, licence),
+                                    (CredentialKind.INSURANCE, insurer)]
+    if any(o.manipulation == "cultured" for o in offerings):
+        kinds += [(CredentialKind.LAB_CERTIFICATE, lab),
+                  (CredentialKind.CELL_QUALITY, f"{clinic.name} quality unit")]
+    if any(o.origin == "allogeneic" for o in offerings):
+        kinds.append((CredentialKind.DONOR_SCREENING, lab))
+    for index, (kind, issuer) in enumerate(kinds):
+        default = 300 + 60 * index
+        _credential(clinic, kind, issuer, f"{code}-{kind[:3].upper()}-{2024 + index}",
+                    EXPIRY_OVERRIDES.get((key, kind), default), staff)
+
+
+def _vetting(clinic: Clinic, staff: User, *, decided: bool) -> None:
+    if clinic.vetting_reviews.exists():
+        return
+    checks = dict.fromkeys(VettingReview.CHECKLIST, decided)
+    if not decided:
+        checks.update(medical_team_checked=True, treatments_checked=True)
+    VettingReview.objects.create(
+        clinic=clinic, reviewer=staff, **checks,
+        notes="Video call with the medical director; lab visited by a partner." if decided
+        else "Waiting for INVIMA registration and the donor-screening protocol.",
+        decision=VettingDecision.VETTED if decided else "",
+        decided_at=timezone.now() - dt.timedelta(days=90) if decided else None,
+        decided_by=staff if decided else None,
+    )
+
+
+def _reviews(staff: User) -> None:
+    for index, (key, rating, shown_as, body, reply) in enumerate(REVIEWS):
+        patient = ensure_user(f"patient{index + 1}@patients.example", full_name=shown_as,
+                              role=Role.PATIENT)
+        clinic = Clinic.objects.get(slug=_slug(key))
+        Review.objects.update_or_create(
+            clinic=clinic, author=patient,
             defaults={
-                "name": name, "country": country, "city": city, "time_zone": tz,
-                "languages": languages, "status": ClinicStatus.VETTED,
-                "description": f"{name} is a vetted regenerative-medicine clinic in {city}.",
+                "rating": rating, "author_display_name": shown_as, "body": body,
+                "status": ReviewStatus.PUBLISHED, "treatment_verified_by": staff,
+                "treatment_verified_at": timezone.now() - dt.timedelta(days=20 + index),
+                "reply_body": reply,
+                "replied_at": timezone.now() - dt.timedelta(days=10) if reply else None,
             },
         )
+    waiting = ensure_user("patient-new@patients.example", full_name="Dana", role=Role.PATIENT)
+    Review.objects.get_or_create(
+        clinic=Clinic.objects.get(slug=_slug("tokyo")), author=waiting,
+        defaults={"rating": 5, "author_display_name": "Dana, 50, Germany",
+                  "body": "Very thorough.", "status": ReviewStatus.AWAITING_VERIFICATION},
+    )
+
+
+def _pending_change(offering: Offering, user: User) -> None:
+    if ChangeRequest.objects.filter(clinic=offering.clinic,
+                                    status=ChangeRequestStatus.PENDING).exists():
+        return
+    ChangeRequest.objects.create(
+        clinic=offering.clinic, kind=ChangeRequestKind.UPDATE, target=offering,
+        changes={"price_max": "9500", "cell_count_millions": "75"},
+        original={"price_max": str(offering.price_max.normalize()),
+                  "cell_count_millions": str(offering.cell_count_millions)},
+        submitted_by=user,
+    )
+
+
+@transaction.atomic
+def seed_legality(staff: User | None = None) -> int:
+    for country, cell_type, origin, source, legality, note in LEGALITY:
+        LegalityRule.objects.update_or_create(
+            country=country, cell_type=cell_type, origin=origin, cell_source=source,
+            defaults={"legality": legality, "note": note, "updated_by": staff},
+        )
+    return len(LEGALITY)
+
+
+@transaction.atomic
+def seed_clinics() -> list[User]:
+    """Create the demo clinics, their register and reviews, and two staff logins."""
+    staff = ensure_user("concierge@concierge.example", full_name="Carmen Concierge",
+                        role=Role.CONCIERGE, is_staff=True, time_zone="Europe/Madrid")
+    seed_legality(staff)
+    for spec in CLINICS:
+        clinic = _clinic(spec)
+        vetted = clinic.status == ClinicStatus.VETTED
+        live = [_offering(clinic, title, facts, slugs, OfferingStatus.LIVE)
+                for key, title, facts, slugs in OFFERINGS if key == spec["key"]]
+        for name, speciality, number in DOCTORS.get(spec["key"], []):
+            Doctor.objects.update_or_create(
+                clinic=clinic, licence_number=number,
+                defaults={"full_name": name, "speciality": speciality, "is_active": vetted,
+                          "licence_authority": ISSUERS.get(str(clinic.country), ("",))[0],
+                          "verified_at": timezone.now() if vetted else None,
+                          "verified_by": staff if vetted else None},
+            )
+        if spec["key"] in ISSUERS or str(clinic.country) in ISSUERS:
+            _credentials(spec["key"], clinic, live, staff)
+        _vetting(clinic, staff, decided=vetted)
+    for key, title, facts, slugs in PENDING_OFFERINGS:
+        clinic = Clinic.objects.get(slug=_slug(key))
+        offering = _offering(clinic, title, facts, slugs, OfferingStatus.PENDING)
+        if not ChangeRequest.objects.filter(target_id=offering.pk, kind="create").exists():
+            ChangeRequest.objects.create(
+                clinic=clinic, kind=ChangeRequestKind.CREATE, target=offering,
+                changes={"cell_type": "msc", "origin": "allogeneic",
+                         "cell_source": "umbilical_cord"}, original={},
+            )
+    # What the daily credential check does for Panama's expired insurance, without e-mail.
+    Clinic.objects.filter(slug=_slug("panama"), review_requested_at__isnull=True).update(
+        review_requested_at=timezone.now(), review_reason=ReviewQueueReason.CREDENTIAL_EXPIRED
+    )
+    _reviews(staff)
+
     logins = []
-    for email, slug in [
-        ("staff@regenera.example", slugify(CLINICS[0][0])),
-        ("staff@medellin-cell.example", slugify(CLINICS[1][0])),
-    ]:
+    for email, key in STAFF_LOGINS:
         user = ensure_user(email, full_name=email.split("@")[0].title(), role=Role.CLINIC_STAFF)
-        ClinicMembership.objects.get_or_create(user=user, clinic=Clinic.objects.get(slug=slug))
+        clinic = Clinic.objects.get(slug=_slug(key))
+        ClinicMembership.objects.get_or_create(user=user, clinic=clinic)
         logins.append(user)
+    regenera_knee = Offering.objects.get(clinic__slug=_slug("regenera"),
+                                         title__startswith="Cultured adipose")
+    _pending_change(regenera_knee, logins[0])
     return logins

@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from django.urls import path
 
+from .views import directory, profile
+
 app_name = "clinics"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", directory.directory, name="directory"),
+    path("<slug:slug>/", profile.profile, name="profile"),
+]

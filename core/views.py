@@ -28,6 +28,20 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse(body, status=200 if ok else 503)
 
 
+ROBOTS_TXT = """User-agent: *
+Disallow: /intake/
+Disallow: /portal/
+Disallow: /accounts/
+Disallow: /healthz
+"""
+
+
+@require_GET
+def robots_txt(request: HttpRequest) -> HttpResponse:
+    """Keep crawlers out of the private areas (the admin URL is secret, so not named)."""
+    return HttpResponse(ROBOTS_TXT, content_type="text/plain; charset=utf-8")
+
+
 @login_required
 def after_login(request: HttpRequest) -> HttpResponse:
     """Send each role to its own home after login."""

@@ -4,6 +4,16 @@ from __future__ import annotations
 
 from django.urls import path
 
+from . import portal_views
+
 app_name = "portal_cases"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", portal_views.case_list, name="list"),
+    path("<str:reference>/", portal_views.case_detail, name="detail"),
+    path(
+        "<str:reference>/documents/<int:document_id>/",
+        portal_views.document_download,
+        name="document",
+    ),
+]

@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.forms",
     # third party
     "allauth",
     "allauth.account",
@@ -165,8 +166,10 @@ AUTHENTICATION_BACKENDS = [
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
-     "OPTIONS": {"min_length": 12}},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -219,9 +222,23 @@ STORAGES = {
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
-DATA_UPLOAD_MAX_NUMBER_FILES = 100
 FILE_UPLOAD_PERMISSIONS = 0o600
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
+
+# --- Uploads ----------------------------------------------------------------
+# Every uploaded file streams to a temporary file in 64 KB chunks (no in-memory
+# handler at all), so a 200 MB study never sits in RAM; core.uploads stops a
+# file or request over these caps before it fills the disk and tells the view.
+FILE_UPLOAD_HANDLERS = ["core.uploads.CappedUploadHandler"]
+FILE_UPLOAD_TEMP_DIR: str | None = env.str("FILE_UPLOAD_TEMP_DIR", default="") or None
+UPLOAD_MAX_FILE_BYTES = env.int("UPLOAD_MAX_FILE_BYTES", default=200 * 1024 * 1024)
+UPLOAD_MAX_DOCUMENT_BYTES = env.int("UPLOAD_MAX_DOCUMENT_BYTES", default=25 * 1024 * 1024)
+UPLOAD_MAX_FILES_PER_REQUEST = env.int("UPLOAD_MAX_FILES_PER_REQUEST", default=100)
+UPLOAD_MAX_REQUEST_BYTES = env.int("UPLOAD_MAX_REQUEST_BYTES", default=1024 * 1024 * 1024)
+UPLOAD_MAX_IMAGE_PIXELS = env.int("UPLOAD_MAX_IMAGE_PIXELS", default=50_000_000)
+UPLOAD_PDF_MAX_DECODED_BYTES = env.int("UPLOAD_PDF_MAX_DECODED_BYTES", default=512 * 1024 * 1024)
+# One above ours, so our handler (a clear message), not Django's bare 400, says no.
+DATA_UPLOAD_MAX_NUMBER_FILES = UPLOAD_MAX_FILES_PER_REQUEST + 1
 
 # --- E-mail -----------------------------------------------------------------
 EMAIL_SINK_DIR = VAR_DIR / "mail"
@@ -272,6 +289,9 @@ HEALTH_STALE_AFTER = env.int("HEALTH_STALE_AFTER", default=30)
 HEALTH_CANARY_WAIT = env.float("HEALTH_CANARY_WAIT", default=3.0)
 
 # --- Forms and front end ----------------------------------------------------
+# Form widgets render through TEMPLATES, so templates/django/forms/widgets/select.html
+# (fast option rendering, core/templatetags/core_widgets.py) overrides Django's.
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 PHONENUMBER_DEFAULT_REGION = None

@@ -79,3 +79,9 @@ def test_staff_without_a_second_factor_are_sent_to_enrol_one(client: Client, set
     response = client.get("/admin/")
     assert response.status_code == 302
     assert "/accounts/2fa/totp/activate" in response["Location"]
+
+
+def test_robots_keep_crawlers_out_of_private_areas_without_naming_the_admin(client: Client) -> None:
+    body = client.get("/robots.txt").content.decode()
+    assert "Disallow: /intake/" in body and "Disallow: /portal/" in body
+    assert "admin" not in body

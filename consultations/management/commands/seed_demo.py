@@ -12,6 +12,7 @@ from django.core.management.base import BaseCommand
 from clinics import demo as clinics_demo
 from core.demo import DEMO_PASSWORD, ensure_user
 from core.models import Role
+from intake import demo as intake_demo
 
 
 class Command(BaseCommand):
@@ -27,6 +28,7 @@ class Command(BaseCommand):
         )
         conditions = clinics_demo.seed_conditions()
         clinic_logins = clinics_demo.seed_clinics()
+        intake_demo.seed_cases()
 
         self.stdout.write(self.style.SUCCESS(f"Demo data ready: {conditions} conditions."))
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")

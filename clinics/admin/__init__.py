@@ -1,0 +1,25 @@
+"""Clinics in the admin: vetting, the register, the change-request queue, reviews.
+
+Every state change is an admin action or button that calls a service, so the
+admin writes the same audit rows and history as the portal.
+"""
+
+from __future__ import annotations
+
+from .changes import ChangeRequestAdmin
+from .clinics import ClinicAdmin, ConditionAdmin, VettingReviewAdmin
+from .offerings import LegalityRuleAdmin, OfferingAdmin
+from .register import CredentialAdmin, CredentialNoticeAdmin
+from .reviews import ReviewAdmin
+
+__all__ = [
+    "ChangeRequestAdmin",
+    "ClinicAdmin",
+    "ConditionAdmin",
+    "CredentialAdmin",
+    "CredentialNoticeAdmin",
+    "LegalityRuleAdmin",
+    "OfferingAdmin",
+    "ReviewAdmin",
+    "VettingReviewAdmin",
+]

@@ -1,0 +1,134 @@
+"""Patient reviews: submitted by treated patients, published good or bad."""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from core.audit import audit_event_record
+from core.exceptions import DomainError
+from core.models import User
+
+from ..models import Clinic, ModerationReason, Review, ReviewStatus
+from ._common import is_staff, require_member_or_staff, require_staff
+
+
+@transaction.atomic
+def review_submit(
+    *, clinic: Clinic, author: User, rating: int, body: str, author_display_name: str,
+    acting_user: User | None, treatment_ref: str = "", request: HttpRequest | None = None,
+) -> Review:
+    """A patient's review. Published at once when ``treatment_ref`` proves a completed
+    treatment (passed by consultations); otherwise it waits for staff to confirm the
+    treatment. The rating never affects whether it is published. Side effects: audit row.
+    """
+    if acting_user is None or (acting_user.pk != author.pk and not is_staff(acting_user)):
+        raise DomainError(_("Only the patient can submit their review."), code="forbidden")
+    if not clinic.is_public:
+        raise DomainError(_("This clinic is not open for reviews."), code="clinic_not_public")
+    now = timezone.now()
+    review = Review(
+        clinic=clinic, author=author, rating=rating, body=body.strip(),
+        author_display_name=author_display_name.strip(), treatment_ref=treatment_ref,
+    )
+    if treatment_ref:
+        review.treatment_verified_at = now
+        review.status = ReviewStatus.PUBLISHED
+    review.full_clean(validate_constraints=False)
+    try:
+        with transaction.atomic():
+            review.save()
+    except IntegrityError:
+        raise DomainError(
+            _("You have already reviewed this clinic."), code="duplicate_review"
+        ) from None
+    audit_event_record(
+        action="clinics.review.submitted", acting_user=acting_user, target=review,
+        request=request, data={"clinic": clinic.pk, "status": review.status},
+    )
+    return review
+
+
+@transaction.atomic
+def review_verify_treatment(
+    *, review: Review, acting_user: User | None, treatment_ref: str = "",
+    request: HttpRequest | None = None,
+) -> Review:
+    """Staff confirmed the author was treated at this clinic: publish. Side effects: audit row."""
+    require_staff(acting_user)
+    review = Review.objects.select_for_update().get(pk=review.pk)
+    if review.status != ReviewStatus.AWAITING_VERIFICATION:
+        raise DomainError(_("This review is not awaiting verification."), code="not_awaiting")
+    review.treatment_verified_at = timezone.now()
+    review.treatment_verified_by = acting_user
+    if treatment_ref:
+        review.treatment_ref = treatment_ref
+    review.status = ReviewStatus.PUBLISHED
+    review.full_clean()
+    review.save()
+    audit_event_record(
+        action="clinics.review.published", acting_user=acting_user, target=review,
+        request=request, data={"clinic": review.clinic_id},
+    )
+    return review
+
+
+@transaction.atomic
+def review_moderate(
+    *, review: Review, reason: str, note: str, acting_user: User | None,
+    request: HttpRequest | None = None,
+) -> Review:
+    """Remove a review for abuse, PHI or a non-patient author only, with the reason recorded.
+
+    A negative opinion is not a reason. Side effects: audit row (reason, never the text).
+    """
+    require_staff(acting_user)
+    if reason not in ModerationReason.values:
+        raise DomainError(
+            _("Reviews are removed only for abuse, personal health information, or an author "
+              "who was not a patient."),
+            code="invalid_reason",
+        )
+    review = Review.objects.select_for_update().get(pk=review.pk)
+    if review.status == ReviewStatus.REMOVED:
+        raise DomainError(_("This review was already removed."), code="already_removed")
+    previous = review.status
+    review.status = ReviewStatus.REMOVED
+    review.moderation_reason = reason
+    review.moderation_note = note.strip()[:300]
+    review.moderated_at = timezone.now()
+    review.moderated_by = acting_user
+    review.full_clean()
+    review.save()
+    audit_event_record(
+        action="clinics.review.moderated", acting_user=acting_user, target=review,
+        request=request, data={"clinic": review.clinic_id, "reason": reason, "from": previous},
+    )
+    return review
+
+
+@transaction.atomic
+def review_reply(
+    *, review: Review, body: str, acting_user: User | None, request: HttpRequest | None = None
+) -> Review:
+    """The clinic's one public reply to a published review. Side effects: audit row."""
+    require_member_or_staff(acting_user, review.clinic)
+    review = Review.objects.select_for_update().get(pk=review.pk)
+    if review.status != ReviewStatus.PUBLISHED:
+        raise DomainError(_("Only a published review can be answered."), code="not_published")
+    if review.reply_body:
+        raise DomainError(_("This review already has the clinic's reply."), code="already_replied")
+    if not body.strip():
+        raise DomainError(_("Write a reply first."), code="empty_reply")
+    review.reply_body = body.strip()
+    review.replied_at = timezone.now()
+    review.replied_by = acting_user
+    review.full_clean()
+    review.save()
+    audit_event_record(
+        action="clinics.review.replied", acting_user=acting_user, target=review,
+        request=request, data={"clinic": review.clinic_id},
+    )
+    return review

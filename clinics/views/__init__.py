@@ -1,0 +1,1 @@
+"""Public directory and profiles (clinics.urls) and the clinic portal (clinics.portal_urls)."""

@@ -1,0 +1,40 @@
+"""A vetted clinic's public profile (/clinics/<slug>/)."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+from django_countries import countries
+
+from ..forms import language_name
+from ..selectors import public_clinic_profile
+from .directory import badges_for
+from .passport import passport
+
+# The intake wizard reads ?clinic=<slug> to pre-select this clinic (intake-api.md).
+INTAKE_PATH = "/intake/"
+
+
+@require_GET
+def profile(request: HttpRequest, slug: str) -> HttpResponse:
+    """Team, offerings in plain words, verified credentials, reviews; 404 unless vetted."""
+    clinic = public_clinic_profile(slug)
+    country_name = str(countries.name(clinic.country) or clinic.country)
+    context: dict[str, Any] = {
+        "clinic": clinic,
+        "country_name": country_name,
+        "clinic_languages": [language_name(code) for code in clinic.languages or []],
+        "team": clinic.team,  # type: ignore[attr-defined]
+        "passports": [
+            passport(o, country_name=country_name)
+            for o in clinic.live_offerings  # type: ignore[attr-defined]
+        ],
+        "badges": badges_for(clinic.badges),  # type: ignore[attr-defined]
+        "reviews": clinic.public_reviews,  # type: ignore[attr-defined]
+        "intake_url": f"{INTAKE_PATH}?{urlencode({'clinic': clinic.slug})}",
+    }
+    return render(request, "clinics/profile.html", context)

@@ -1,0 +1,189 @@
+"""sanitize_upload: the one door every patient or clinic file goes through."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import os
+import tempfile
+from collections.abc import Iterable, Iterator
+from typing import IO, Any
+
+from django.conf import settings
+from django.core.files import File
+from django.core.files.uploadedfile import UploadedFile
+from django.utils.translation import gettext_noop
+
+from .dicom import sanitize_dicom
+from .images import sanitize_image
+from .kinds import (
+    CONTENT_TYPES,
+    EXTENSIONS,
+    FileKind,
+    SanitizedUpload,
+    UploadRejected,
+    clean_display_name,
+    lazy_message,
+    size_label,
+)
+from .pdf import check_pdf
+from .sniff import EMPTY_MESSAGE, HEAD_BYTES, detect_kind
+
+logger = logging.getLogger(__name__)
+
+CHUNK = 1024 * 1024
+
+
+def too_large(max_bytes: int, name: str | None = None) -> UploadRejected:
+    if name:
+        message = lazy_message(
+            gettext_noop("“%(name)s” is larger than %(limit)s, so it was not uploaded."),
+            name=name,
+            limit=size_label(max_bytes),
+        )
+    else:
+        message = lazy_message(
+            gettext_noop("The file is larger than %(limit)s, so it was not uploaded."),
+            limit=size_label(max_bytes),
+        )
+    return UploadRejected(message, code="too_large")
+
+
+def _temporary_file() -> IO[bytes]:
+    # Unlinked at creation on POSIX: nothing can be left behind on disk, even
+    # if the worker is killed half way.
+    return tempfile.TemporaryFile(dir=settings.FILE_UPLOAD_TEMP_DIR)
+
+
+@contextlib.contextmanager
+def _seekable(uploaded: File[Any], max_bytes: int) -> Iterator[IO[bytes]]:
+    """The upload as a seekable binary file, without ever holding it all in memory."""
+    try:
+        seekable = bool(uploaded.seekable())
+    except (AttributeError, ValueError):
+        seekable = False
+    if seekable:
+        uploaded.seek(0)
+        yield uploaded  # type: ignore[misc]
+        return
+    spool = _temporary_file()
+    try:
+        copied = 0
+        for chunk in uploaded.chunks(CHUNK):
+            copied += len(chunk)
+            if copied > max_bytes:
+                raise too_large(max_bytes)
+            spool.write(chunk)
+        spool.seek(0)
+        yield spool
+    finally:
+        spool.close()
+
+
+def _measure(src: IO[bytes]) -> int:
+    src.seek(0, os.SEEK_END)
+    size = src.tell()
+    src.seek(0)
+    return size
+
+
+def _digest(fh: IO[bytes]) -> tuple[int, str]:
+    fh.seek(0)
+    sha = hashlib.sha256()
+    size = 0
+    while chunk := fh.read(CHUNK):
+        sha.update(chunk)
+        size += len(chunk)
+    fh.seek(0)
+    return size, sha.hexdigest()
+
+
+def _as_kinds(allowed: Iterable[FileKind | str]) -> frozenset[FileKind]:
+    kinds = frozenset(FileKind(k) for k in allowed)
+    if not kinds:
+        raise ValueError("sanitize_upload needs at least one allowed kind")
+    return kinds
+
+
+def _rewrite(
+    kind: FileKind,
+    src: IO[bytes],
+    out: IO[bytes],
+    *,
+    size: int,
+    pdf_decode_budget: int,
+    max_image_pixels: int,
+) -> dict[str, str]:
+    if kind is FileKind.PDF:
+        check_pdf(src, out, size=size, decode_budget=pdf_decode_budget)
+        return {}
+    if kind is FileKind.DICOM:
+        return sanitize_dicom(src, out, size=size)
+    return sanitize_image(src, out, kind=kind, max_pixels=max_image_pixels)
+
+
+def sanitize_upload(
+    uploaded: UploadedFile | File[Any],
+    *,
+    allowed: frozenset[FileKind],
+    max_bytes: int,
+    pdf_decode_budget: int | None = None,
+    max_image_pixels: int | None = None,
+) -> SanitizedUpload:
+    """Check ``uploaded`` by its content and return a sanitized copy, or raise UploadRejected.
+
+    The kind comes from the bytes only (never the name or the browser's
+    content type). Images are decoded and re-encoded without metadata; DICOM
+    gets a zeroed preamble; PDFs are searched for active content. The input
+    is read in chunks from its temporary file; the result lives in an
+    anonymous temporary file the caller saves and closes.
+    """
+    kinds = _as_kinds(allowed)
+    if max_bytes <= 0:
+        raise ValueError("max_bytes must be positive")
+    budget = pdf_decode_budget or settings.UPLOAD_PDF_MAX_DECODED_BYTES
+    pixels = max_image_pixels or settings.UPLOAD_MAX_IMAGE_PIXELS
+    display_name = clean_display_name(getattr(uploaded, "name", None))
+    with _seekable(uploaded, max_bytes) as src:
+        size = _measure(src)
+        if size == 0:
+            raise UploadRejected(EMPTY_MESSAGE, code="empty")
+        if size > max_bytes:
+            raise too_large(max_bytes)
+        kind = detect_kind(src.read(HEAD_BYTES), allowed=kinds)
+        out = _temporary_file()
+        try:
+            metadata = _rewrite(
+                kind,
+                src,
+                out,
+                size=size,
+                pdf_decode_budget=budget,
+                max_image_pixels=pixels,
+            )
+            out_size, sha256 = _digest(out)
+        except UploadRejected:
+            out.close()
+            raise
+        except Exception:
+            out.close()
+            # Never let hostile bytes turn into a 500; log it, because it may be our bug.
+            logger.exception("upload: sanitizer failed on a %s file", kind.value)
+            raise UploadRejected(
+                lazy_message(gettext_noop("We could not process this file. Please try again.")),
+                code="unprocessable",
+            ) from None
+    extension = EXTENSIONS[kind]
+    sanitized = File(out, name=f"upload{extension}")
+    sanitized.size = out_size
+    return SanitizedUpload(
+        kind=kind,
+        content_type=CONTENT_TYPES[kind],
+        extension=extension,
+        size=out_size,
+        sha256=sha256,
+        metadata=metadata,
+        file=sanitized,
+        original_name=display_name,
+    )

@@ -1,0 +1,9 @@
+"""Intake in the admin: the triage queue, proposals, and read-only records."""
+
+from __future__ import annotations
+
+from .cases import CaseAdmin
+from .people import AccessTokenAdmin, ClinicShareAdmin, PatientAdmin
+from .proposals import ProposalAdmin
+
+__all__ = ["AccessTokenAdmin", "CaseAdmin", "ClinicShareAdmin", "PatientAdmin", "ProposalAdmin"]

@@ -1,0 +1,81 @@
+"""Cases shared with a clinic, in the clinic portal (/portal/cases/).
+
+Views are thin: log in, read through ``intake.portal_selectors`` (which owns
+the scoping), record the access, render. A case or document the user may not
+see is a 404 from the selector, with nothing of it in the body.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from core.models import User
+from core.uploads import private_file_response
+
+from .portal_selectors import (
+    portal_case_facts,
+    portal_case_or_404,
+    portal_clinics_with_access,
+    portal_document_or_404,
+    portal_documents,
+    portal_shares,
+)
+from .services.access_log import case_view_record, document_download_record
+
+
+def _user(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+@require_GET
+@never_cache
+@login_required
+def case_list(request: HttpRequest) -> HttpResponse:
+    """Every case a patient shared with one of the user's clinics."""
+    user = _user(request)
+    shares = list(portal_shares(acting_user=user)[:200])
+    clinics = list(portal_clinics_with_access(acting_user=user).order_by("name"))
+    return render(request, "portal_cases/case_list.html", {
+        "shares": shares, "clinics": clinics, "show_clinic": len(clinics) > 1, "section": "cases",
+    })
+
+
+@require_GET
+@never_cache
+@login_required
+def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
+    """The parts of a shared case a clinic needs to judge candidacy, and its documents."""
+    user = _user(request)
+    case, clinics = portal_case_or_404(acting_user=user, reference=reference)
+    case_view_record(case=case, acting_user=user, clinic=clinics[0], request=request)
+    return render(request, "portal_cases/case_detail.html", {
+        "case": case, "section": "cases",
+        "clinics": clinics,
+        "sections": portal_case_facts(case),
+        "documents": list(portal_documents(case=case)),
+    })
+
+
+@require_GET
+@never_cache
+@login_required
+def document_download(
+    request: HttpRequest, reference: str, document_id: int
+) -> HttpResponseBase:
+    """Stream one document of a shared case; logged with the clinic it was shared with."""
+    user = _user(request)
+    document, clinics = portal_document_or_404(
+        acting_user=user, reference=reference, document_id=document_id
+    )
+    response = private_file_response(
+        document.file, download_name=document.download_name, content_type=document.content_type
+    )
+    # Logged once the file is open: a missing file is a 404, not a download.
+    document_download_record(document=document, acting_user=user, request=request,
+                             clinic=clinics[0])
+    return response

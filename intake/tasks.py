@@ -1,0 +1,55 @@
+"""Intake tasks: ids in, one email service call, retry only transient failures."""
+
+from __future__ import annotations
+
+from smtplib import SMTPException
+from typing import Any
+
+from celery import shared_task
+
+from . import emails
+
+TRANSIENT = (SMTPException, ConnectionError, TimeoutError)
+RETRY: dict[str, Any] = {
+    "autoretry_for": TRANSIENT,
+    "retry_backoff": 10,
+    "retry_backoff_max": 600,
+    "retry_jitter": True,
+    "max_retries": 6,
+    "ignore_result": True,
+    "acks_late": True,
+}
+
+
+@shared_task(**RETRY)
+def send_case_acknowledgement(case_id: int) -> None:
+    """Email the patient their reference, next steps and case-page link."""
+    emails.case_acknowledgement_send(case_id=case_id)
+
+
+@shared_task(**RETRY)
+def notify_concierge_new_case(case_id: int) -> None:
+    """Email staff the new case's reference and admin link (no patient data)."""
+    emails.concierge_new_case_notify(case_id=case_id)
+
+
+@shared_task(**RETRY)
+def send_resume_link(case_id: int) -> None:
+    """Email the patient a fresh link to continue their draft."""
+    emails.resume_link_send(case_id=case_id)
+
+
+@shared_task(**RETRY)
+def send_case_link(case_id: int) -> None:
+    """Email the patient a fresh link to their case page."""
+    emails.case_link_send(case_id=case_id)
+
+
+@shared_task(**RETRY)
+def notify_concierge_message(message_id: int) -> None:
+    """Email staff that a patient asked a question (reference and admin link only)."""
+    emails.concierge_message_notify(message_id=message_id)
+
+
+# Celery autodiscovers intake.tasks only; INTAKE-STAFF's task lives in its own module.
+from .staff_tasks import send_proposal_ready  # noqa: E402,F401

@@ -1,0 +1,1 @@
+"""Public intake views: the wizard, magic links, the patient's case page."""

@@ -1,0 +1,155 @@
+"""The patient's case page, reached through a magic link bound to this session."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from clinics.models import Clinic
+from core.exceptions import DomainError
+
+from .. import services
+from ..forms import MessageForm, ShareForm, UploadForm, WithdrawForm
+from ..models import Case
+from ..presenters import status_in_words, what_we_need
+from ..selectors import (
+    SESSION_CASES,
+    active_shares_for_case,
+    documents_for_case,
+    messages_for_case,
+    patient_case_or_404,
+    sent_proposal_for_case,
+)
+from .common import limit_posts, link_not_valid, rate_limited
+
+
+def _share_choices(case: Case) -> set[int]:
+    shared = set(active_shares_for_case(case=case).values_list("clinic_id", flat=True))
+    return services.shareable_clinic_ids(case) | shared
+
+
+def _page(request: HttpRequest, case: Case, *, status: int = 200, **forms: object) -> HttpResponse:
+    title, explanation = status_in_words(case)
+    proposal = sent_proposal_for_case(case=case)
+    shares = {s.clinic_id: s for s in active_shares_for_case(case=case)}
+    shareable = services.shareable_clinic_ids(case)
+    preferred = case.preferred_clinic if case.preferred_clinic_id in shareable else None
+    proposed_ids = {item.clinic_id for item in proposal.items.all()} if proposal else set()
+    context = {
+        "case": case,
+        "status_title": title,
+        "status_explanation": explanation,
+        "needs": what_we_need(case),
+        "documents": documents_for_case(case=case),
+        "proposal": proposal,
+        "shares": shares,
+        "shareable": shareable,
+        "preferred_clinic": preferred if preferred and preferred.pk not in proposed_ids else None,
+        "shared_elsewhere": [
+            s
+            for cid, s in shares.items()
+            if cid not in proposed_ids and (preferred is None or cid != preferred.pk)
+        ],
+        "thread": messages_for_case(case=case),
+        "upload_form": forms.get("upload_form")
+        or UploadForm(file_mb=settings.INTAKE_MAX_FILE_BYTES // 2**20),
+        "message_form": forms.get("message_form") or MessageForm(),
+        "withdraw_form": forms.get("withdraw_form") or WithdrawForm(),
+        "max_case_mb": settings.INTAKE_MAX_CASE_BYTES // 2**20,
+        "consented_to_share": case.consents.filter(share_with_chosen_clinics=True).exists(),
+    }
+    return render(request, "intake/case/page.html", context, status=status)
+
+
+def _case_or_none(request: HttpRequest, reference: str) -> Case | None:
+    try:
+        return patient_case_or_404(request=request, reference=reference)
+    except Http404:
+        return None
+
+
+@never_cache
+@require_GET
+def case_page(request: HttpRequest, reference: str) -> HttpResponse:
+    case = _case_or_none(request, reference)
+    if case is None:
+        return link_not_valid(request)
+    return _page(request, case)
+
+
+@never_cache
+@limit_posts
+@rate_limited
+@require_POST
+def case_share(request: HttpRequest, reference: str) -> HttpResponse:
+    case = _case_or_none(request, reference)
+    if case is None:
+        return link_not_valid(request)
+    form = ShareForm(request.POST, clinic_ids=_share_choices(case))
+    if not form.is_valid():
+        messages.error(request, _("Please choose one of the clinics listed."))
+        return redirect("intake:case", reference=case.reference)
+    clinic = Clinic.objects.get(pk=form.cleaned_data["clinic"])
+    try:
+        if form.cleaned_data["action"] == "grant":
+            services.clinic_share_grant(case=case, clinic=clinic, request=request)
+            messages.success(
+                request, _("%(clinic)s can now see your case.") % {"clinic": clinic.name}
+            )
+        else:
+            services.clinic_share_revoke(case=case, clinic=clinic, request=request)
+            messages.success(
+                request, _("%(clinic)s can no longer see your case.") % {"clinic": clinic.name}
+            )
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+    return redirect("intake:case", reference=case.reference)
+
+
+@never_cache
+@limit_posts
+@rate_limited
+@require_POST
+def case_message(request: HttpRequest, reference: str) -> HttpResponse:
+    case = _case_or_none(request, reference)
+    if case is None:
+        return link_not_valid(request)
+    form = MessageForm(request.POST)
+    if not form.is_valid():
+        return _page(request, case, status=400, message_form=form)
+    try:
+        services.case_message_send(case=case, body=form.cleaned_data["body"], request=request)
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(
+            request, _("Your question was sent. We usually answer within two working days.")
+        )
+    return redirect("intake:case", reference=case.reference)
+
+
+@never_cache
+@limit_posts
+@rate_limited
+@require_POST
+def case_withdraw(request: HttpRequest, reference: str) -> HttpResponse:
+    case = _case_or_none(request, reference)
+    if case is None:
+        return link_not_valid(request)
+    form = WithdrawForm(request.POST)
+    if not form.is_valid():
+        return _page(request, case, status=400, withdraw_form=form)
+    try:
+        services.case_withdraw(case=case, request=request)
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+        return redirect("intake:case", reference=case.reference)
+    links = request.session.get(SESSION_CASES) or {}
+    links.pop(case.reference, None)
+    request.session[SESSION_CASES] = links
+    return render(request, "intake/case/withdrawn.html", {"reference": case.reference})

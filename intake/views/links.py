@@ -1,0 +1,83 @@
+"""Magic links: a GET shows a button, only a POST binds the case to this browser.
+
+Mail scanners open links (GET) before people do; nothing changes on a GET.
+"""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from .. import services, tasks
+from ..forms import LinkRequestForm
+from ..models import TokenPurpose
+from ..selectors import SESSION_CASES, SESSION_DRAFT, open_cases_for_email
+from .common import limit_links, limit_token_opens, link_not_valid, rate_limited
+
+# Only the newest few cases of one address get a link per request.
+LINK_REQUEST_MAX_CASES = 5
+
+
+@never_cache
+@limit_token_opens
+@rate_limited
+@require_http_methods(["GET", "POST"])
+def resume_link(request: HttpRequest, token: str) -> HttpResponse:
+    found = services.access_token_lookup(raw_token=token, purpose=TokenPurpose.RESUME)
+    if found is None:
+        return link_not_valid(request)
+    if request.method == "GET":
+        return render(request, "intake/link_landing.html", {"purpose": "resume"})
+    services.access_token_touch(token=found)
+    request.session.cycle_key()
+    request.session[SESSION_DRAFT] = found.case.pk
+    return redirect("intake:step", step=found.case.draft_step or "condition")
+
+
+@never_cache
+@limit_token_opens
+@rate_limited
+@require_http_methods(["GET", "POST"])
+def case_link(request: HttpRequest, token: str) -> HttpResponse:
+    found = services.access_token_lookup(raw_token=token, purpose=TokenPurpose.CASE)
+    if found is None or found.case.is_draft:
+        return link_not_valid(request)
+    if request.method == "GET":
+        return render(request, "intake/link_landing.html", {"purpose": "case"})
+    services.access_token_touch(token=found)
+    request.session.cycle_key()
+    links = request.session.get(SESSION_CASES) or {}
+    links[found.case.reference] = found.pk
+    request.session[SESSION_CASES] = links
+    return redirect("intake:case", reference=found.case.reference)
+
+
+@never_cache
+@limit_links
+@rate_limited
+@require_http_methods(["GET", "POST"])
+def request_link(request: HttpRequest) -> HttpResponse:
+    """'I lost my link': the same answer whether or not we know the address."""
+    form = LinkRequestForm(request.POST or None)
+    if request.method == "POST":
+        if form.honeypot_tripped():
+            return render(
+                request, "intake/link_request.html", {"form": LinkRequestForm(), "sent": True}
+            )
+        if form.is_valid():
+            _send_links(form.cleaned_data["email"])
+            return render(
+                request, "intake/link_request.html", {"form": LinkRequestForm(), "sent": True}
+            )
+        return render(request, "intake/link_request.html", {"form": form}, status=400)
+    return render(request, "intake/link_request.html", {"form": form})
+
+
+def _send_links(email: str) -> None:
+    for pk, status in open_cases_for_email(email=email, limit=LINK_REQUEST_MAX_CASES):
+        if status == "draft":
+            tasks.send_resume_link.delay_on_commit(pk)
+        else:
+            tasks.send_case_link.delay_on_commit(pk)

@@ -1,0 +1,17 @@
+"""Fixtures for the core tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+
+@pytest.fixture
+def upload_tmp(settings: Any, tmp_path: Path) -> Path:
+    """Every temporary file the upload code makes lands here, so a test can see leftovers."""
+    folder = tmp_path / "upload-tmp"
+    folder.mkdir()
+    settings.FILE_UPLOAD_TEMP_DIR = str(folder)
+    return folder
