@@ -49,4 +49,4 @@ def select_options(optgroups: list[tuple[Any, list[dict[str, Any]], int]]) -> Sa
         out.extend(_option(option) for option in group_choices)
         if group_name:
             out.append("</optgroup>")
-    return mark_safe("\n".join(out))  # noqa: S308 - built from format_html parts only
+    return mark_safe("\n".join(out))
