@@ -8,6 +8,7 @@ it done. A crash between sending and marking can send twice; never zero times.
 from __future__ import annotations
 
 import logging
+from smtplib import SMTPRecipientsRefused
 from typing import Any
 
 import css_inline
@@ -39,7 +40,19 @@ def _render_and_send(
     subject = " ".join(subject.split())[:200]  # one line: a header cannot carry newlines
     message = EmailMultiAlternatives(subject=subject, body=text, to=to)
     message.attach_alternative(html, "text/html")
-    message.send()
+    try:
+        message.send()
+    except SMTPRecipientsRefused:
+        # Permanent (a mistyped address): retrying cannot help, and smtplib's exception
+        # carries the patient's address into the worker's retry and failure logs.
+        raise RecipientRefused(template) from None
+
+
+class RecipientRefused(Exception):
+    """The mail server refused the recipient; the message names the template, never the address."""
+
+    def __init__(self, template: str) -> None:
+        super().__init__(f"recipient refused for a {template} email")
 
 
 def admin_case_url(case: Case) -> str:
@@ -105,27 +118,28 @@ def concierge_new_case_notify(*, case_id: int) -> bool:
     return True
 
 
+def _link_send(*, case: Case, purpose: str, template: str, url_key: str, link_days: int) -> None:
+    url = access_link_url(
+        access_token_issue(case=case, purpose=purpose, acting_user=None), purpose
+    )
+    _render_and_send(
+        to=[case.patient.email],
+        template=template,
+        context={"case": case, "patient": case.patient, url_key: url, "link_days": link_days},
+        language=case.patient.language,
+        time_zone=str(case.patient.time_zone),
+    )
+
+
 def resume_link_send(*, case_id: int) -> bool:
     """Email a fresh link to continue a draft on any device."""
     case = Case.objects.select_related("patient").filter(pk=case_id).first()
     if case is None or not case.is_draft:
         log.info("resume link: case %s is gone or no longer a draft", case_id)
         return False
-    url = access_link_url(
-        access_token_issue(case=case, purpose=TokenPurpose.RESUME, acting_user=None),
-        TokenPurpose.RESUME,
-    )
-    _render_and_send(
-        to=[case.patient.email],
-        template="intake-resume-link",
-        context={
-            "case": case,
-            "patient": case.patient,
-            "resume_url": url,
-            "link_days": settings.INTAKE_RESUME_LINK_DAYS,
-        },
-        language=case.patient.language,
-        time_zone=str(case.patient.time_zone),
+    _link_send(
+        case=case, purpose=TokenPurpose.RESUME, template="intake-resume-link",
+        url_key="resume_url", link_days=settings.INTAKE_RESUME_LINK_DAYS,
     )
     return True
 
@@ -136,21 +150,9 @@ def case_link_send(*, case_id: int) -> bool:
     if case is None or case.is_draft or not case.is_open:
         log.info("case link: case %s is gone, a draft or closed", case_id)
         return False
-    url = access_link_url(
-        access_token_issue(case=case, purpose=TokenPurpose.CASE, acting_user=None),
-        TokenPurpose.CASE,
-    )
-    _render_and_send(
-        to=[case.patient.email],
-        template="intake-case-link",
-        context={
-            "case": case,
-            "patient": case.patient,
-            "case_url": url,
-            "link_days": settings.INTAKE_CASE_LINK_DAYS,
-        },
-        language=case.patient.language,
-        time_zone=str(case.patient.time_zone),
+    _link_send(
+        case=case, purpose=TokenPurpose.CASE, template="intake-case-link",
+        url_key="case_url", link_days=settings.INTAKE_CASE_LINK_DAYS,
     )
     return True
 

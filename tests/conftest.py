@@ -194,6 +194,42 @@ def browser_ready() -> None:
     )
 
 
+# --- Tasks reach the broker only in tests that run the real worker -----------------
+@dataclass
+class PublishedTask:
+    name: str
+    args: tuple[Any, ...]
+    kwargs: dict[str, Any]
+
+
+@pytest.fixture(autouse=True)
+def published_tasks(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """Record tasks instead of sending them, unless the test runs the real worker.
+
+    A message published by an ordinary test would sit in the broker until the
+    session's worker thread starts, then run against another test's rows (and
+    race that test's teardown flush). Tests that take ``celery_worker`` publish
+    for real.
+    """
+    published: list[PublishedTask] = []
+    if "celery_worker" in request.fixturenames:
+        return published
+    from celery import uuid
+    from celery.app.task import Task
+    from celery.result import AsyncResult
+
+    send = Task.apply_async
+
+    def record(self: Task, args: Any = None, kwargs: Any = None, **options: Any) -> AsyncResult:
+        if self.app.conf.task_always_eager:  # a test that runs tasks in-process on purpose
+            return send(self, args, kwargs, **options)
+        published.append(PublishedTask(self.name, tuple(args or ()), dict(kwargs or {})))
+        return AsyncResult(uuid(), app=self.app)
+
+    monkeypatch.setattr(Task, "apply_async", record)
+    return published
+
+
 # --- A real Celery worker ----------------------------------------------------------
 @pytest.fixture(scope="session")
 def celery_worker(django_db_setup: None, django_db_blocker: Any) -> Iterator[Any]:

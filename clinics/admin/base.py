@@ -18,49 +18,15 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
+from core.admin_access import ConciergeAdminMixin, is_concierge
 from core.exceptions import DomainError
-from core.models import Role, User
+from core.models import User
 
-_CACHE_ATTR = "_clinics_is_concierge"
-
-
-def is_concierge(request: HttpRequest) -> bool:
-    cached = getattr(request, _CACHE_ATTR, None)
-    if cached is not None:
-        return bool(cached)
-    user = request.user
-    result = bool(
-        user.is_authenticated and user.is_active and user.is_staff
-        and (user.is_superuser or user.has_role(Role.CONCIERGE))  # type: ignore[union-attr]
-    )
-    setattr(request, _CACHE_ATTR, result)
-    return result
+__all__ = ["ConciergeAdminMixin", "is_concierge"]
 
 
 def acting(request: HttpRequest) -> User:
     return request.user  # type: ignore[return-value]
-
-
-class ConciergeAdminMixin:
-    """View and change for concierge staff; add/delete only where a subclass opts in."""
-
-    allow_add = False
-    allow_delete = False
-
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return is_concierge(request)
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return is_concierge(request)
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return is_concierge(request)
-
-    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
-        return self.allow_add and is_concierge(request)
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return self.allow_delete and is_concierge(request)
 
 
 class ConciergeInlineMixin:

@@ -10,7 +10,7 @@ clinic shares are revoked with it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -66,12 +66,8 @@ def case_transition_checked(
     return case_transition(case=case, to_status=to_status, acting_user=acting_user, request=request)
 
 
-@transaction.atomic(durable=True)
-def cases_transition(
-    *, cases: Iterable[Case], to_status: str, acting_user: User,
-    request: HttpRequest | None = None,
-) -> list[Case]:
-    """Move every case to ``to_status`` or none of them (raises BatchRefused)."""
+def _each_or_none(cases: Iterable[Case], apply: Callable[[Case], Case]) -> list[Case]:
+    """Apply to every case or to none: collect each refusal, then raise them together."""
     # Lock in primary-key order so two concierges' batches cannot deadlock.
     ids = sorted({c.pk for c in cases})
     locked = list(Case.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
@@ -79,14 +75,23 @@ def cases_transition(
     refusals: list[Refusal] = []
     for case in locked:
         try:
-            done.append(case_transition_checked(
-                case=case, to_status=to_status, acting_user=acting_user, request=request
-            ))
+            done.append(apply(case))
         except DomainError as exc:
             refusals.append(Refusal(reference=case.reference, message=str(exc.message)))
     if refusals:
         raise BatchRefused(refusals)
     return done
+
+
+@transaction.atomic(durable=True)
+def cases_transition(
+    *, cases: Iterable[Case], to_status: str, acting_user: User,
+    request: HttpRequest | None = None,
+) -> list[Case]:
+    """Move every case to ``to_status`` or none of them (raises BatchRefused)."""
+    return _each_or_none(cases, lambda case: case_transition_checked(
+        case=case, to_status=to_status, acting_user=acting_user, request=request
+    ))
 
 
 @transaction.atomic(durable=True)
@@ -95,17 +100,6 @@ def cases_assign(
     request: HttpRequest | None = None,
 ) -> list[Case]:
     """Give every case to ``owner`` (None: unassign) or none of them (raises BatchRefused)."""
-    ids = sorted({c.pk for c in cases})
-    locked = list(Case.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
-    done: list[Case] = []
-    refusals: list[Refusal] = []
-    for case in locked:
-        try:
-            done.append(case_assign_owner(
-                case=case, owner=owner, acting_user=acting_user, request=request
-            ))
-        except DomainError as exc:
-            refusals.append(Refusal(reference=case.reference, message=str(exc.message)))
-    if refusals:
-        raise BatchRefused(refusals)
-    return done
+    return _each_or_none(cases, lambda case: case_assign_owner(
+        case=case, owner=owner, acting_user=acting_user, request=request
+    ))
