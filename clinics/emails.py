@@ -99,6 +99,8 @@ def change_request_decision_message(cr: ChangeRequest) -> EmailMultiAlternatives
     user = cr.submitted_by
     if user is None or not user.is_active:
         return None
+    if not user.is_concierge and not cr.clinic.memberships.filter(user=user).exists():
+        return None  # left the clinic since: the decision and its note are no longer theirs
     return build_email(
         to=user.email, template="clinic-change-decided",
         context={"change_request": cr, "clinic": cr.clinic, "approved": cr.status == "approved",

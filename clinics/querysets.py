@@ -96,6 +96,50 @@ def _has_current(kinds: Iterable[str], clinic_ref: Any, on: dt.date) -> Q:
     return q
 
 
+def current_kinds(credentials: Iterable[Any]) -> frozenset[str]:
+    """The kinds among ``credentials`` (already filtered to current ones, see
+    ``CredentialQuerySet.current``): what ``_has_current`` asks the database."""
+    return frozenset(str(c.kind) for c in credentials)
+
+
+def offering_badge_in_python(offering: Any, kinds: frozenset[str]) -> bool:
+    """``OfferingQuerySet.with_badge`` for an offering whose clinic's current credential
+    kinds are already loaded (the public pages prefetch them anyway): the same rule
+    without five EXISTS subqueries per offering. Tests check both agree."""
+    from .models import ALLOGENEIC_BADGE_KINDS, CLINIC_BADGE_KINDS, CULTURED_BADGE_KINDS
+
+    return (
+        kinds >= CLINIC_BADGE_KINDS
+        and (offering.manipulation == "minimal" or kinds >= CULTURED_BADGE_KINDS)
+        and (offering.origin == "autologous" or kinds >= ALLOGENEIC_BADGE_KINDS)
+    )
+
+
+def drop_renewed(credentials: Iterable[Any]) -> list[Any]:
+    """``CredentialQuerySet.not_renewed`` over credentials already loaded, order kept.
+
+    Exact when the input holds every CURRENT credential of the clinic: a credential
+    that replaces a current one (same kind, no expiry or a later one) is itself current.
+    Mirrors SQL NULL logic: against a credential without expiry only one without
+    expiry counts as newer.
+    """
+    rows = list(credentials)
+    by_kind: dict[tuple[Any, str], list[Any]] = {}
+    for cred in rows:
+        by_kind.setdefault((cred.clinic_id, cred.kind), []).append(cred)
+
+    def renewed(cred: Any) -> bool:
+        return any(
+            other.pk != cred.pk and other.status == "verified" and (
+                other.expires_on is None
+                or (cred.expires_on is not None and other.expires_on > cred.expires_on)
+            )
+            for other in by_kind[(cred.clinic_id, cred.kind)]
+        )
+
+    return [cred for cred in rows if not renewed(cred)]
+
+
 class ClinicQuerySet(models.QuerySet):
     def public(self) -> ClinicQuerySet:
         """Only vetted clinics are ever public."""
@@ -129,6 +173,13 @@ class ClinicQuerySet(models.QuerySet):
         latest_verification_at, has_verified_badge, live_offering_count,
         price_from_usd (the cheapest live offering).
         """
+        return self.with_ranking_stats(on, counts=True)
+
+    def with_ranking_stats(
+        self, on: dt.date | None = None, *, counts: bool = False
+    ) -> ClinicQuerySet:
+        """``with_directory_stats`` without the two counts the public pages never show
+        (``verified_credential_count``, ``live_offering_count``) unless ``counts``."""
         from .models import Credential, Offering, Review
 
         day = _today(on)
@@ -163,11 +214,14 @@ class ClinicQuerySet(models.QuerySet):
         qs = self.with_badge(day).annotate(
             review_count=Coalesce(review_count, 0),
             rating_sum=Coalesce(rating_sum, 0),
-            verified_credential_count=Coalesce(current_count, 0),
             latest_verification_at=latest_verification,
-            live_offering_count=Coalesce(live_count, 0),
             price_from_usd=price_from,
         )
+        if counts:
+            qs = qs.annotate(
+                verified_credential_count=Coalesce(current_count, 0),
+                live_offering_count=Coalesce(live_count, 0),
+            )
         return qs.annotate(
             rating_avg=Case(
                 When(review_count=0, then=None),
@@ -231,15 +285,7 @@ class OfferingQuerySet(models.QuerySet):
         A rule matches when its country is the clinic's and each of cell type,
         origin and source is either the offering's or empty ("any").
         """
-        from .models import LegalityRule
-
-        matching = LegalityRule.objects.filter(
-            country=OuterRef("clinic__country"),
-        ).filter(
-            Q(cell_type=OuterRef("cell_type")) | Q(cell_type=""),
-            Q(origin=OuterRef("origin")) | Q(origin=""),
-            Q(cell_source=OuterRef("cell_source")) | Q(cell_source=""),
-        )
+        matching = self._matching_rules()
         return self.annotate(
             legality_conflict=Exists(matching.filter(legality="not_allowed")),
             legality_permitted=Exists(matching.filter(legality__in=["allowed", "restricted"])),
@@ -250,6 +296,24 @@ class OfferingQuerySet(models.QuerySet):
                 default=Value("unknown"),
                 output_field=models.CharField(),
             )
+        )
+
+    @staticmethod
+    def _matching_rules() -> Any:
+        from .models import LegalityRule
+
+        return LegalityRule.objects.filter(
+            country=OuterRef("clinic__country"),
+        ).filter(
+            Q(cell_type=OuterRef("cell_type")) | Q(cell_type=""),
+            Q(origin=OuterRef("origin")) | Q(origin=""),
+            Q(cell_source=OuterRef("cell_source")) | Q(cell_source=""),
+        )
+
+    def with_legality_conflict(self) -> OfferingQuerySet:
+        """Only ``legality_conflict`` (what a directory card shows): one EXISTS, not three."""
+        return self.annotate(
+            legality_conflict=Exists(self._matching_rules().filter(legality="not_allowed"))
         )
 
     def conflicting(self) -> OfferingQuerySet:

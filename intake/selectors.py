@@ -27,6 +27,7 @@ from .services.tokens import access_token_lookup
 SESSION_DRAFT = "intake_draft_id"
 SESSION_CASES = "intake_case_links"
 SESSION_DONE = "intake_done_reference"
+SESSION_STASH = "intake_stash"
 
 
 def case_for_token(*, raw_token: str, purpose: str) -> Case | None:

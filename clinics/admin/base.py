@@ -29,6 +29,16 @@ def acting(request: HttpRequest) -> User:
     return request.user  # type: ignore[return-value]
 
 
+def is_insider(request: HttpRequest, clinic_id: int | None) -> bool:
+    """The staff user is also a member of this clinic: they may look, not edit or decide."""
+    from ..models import ClinicMembership
+
+    user_id = request.user.pk
+    return clinic_id is not None and user_id is not None and ClinicMembership.objects.filter(
+        user_id=user_id, clinic_id=clinic_id
+    ).exists()
+
+
 class ConciergeInlineMixin:
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return is_concierge(request)

@@ -18,7 +18,12 @@ from simple_history.admin import SimpleHistoryAdmin
 from core.exceptions import DomainError
 
 from ..models import ChangeRequest, ChangeRequestStatus
-from ..services import change_request_approve, change_request_diff, change_request_reject
+from ..services import (
+    change_request_approve,
+    change_request_diff,
+    change_request_fingerprint,
+    change_request_reject,
+)
 from .base import ConciergeAdminMixin, acting, is_concierge, run_each, with_note
 
 
@@ -96,6 +101,16 @@ class ChangeRequestAdmin(ConciergeAdminMixin, SimpleHistoryAdmin):
             _("Field"), _("When proposed"), _("Published now"), _("Proposed"), body,
         )
 
+    def render_change_form(
+        self, request: HttpRequest, context: dict[str, Any], add: bool = False,
+        change: bool = False, form_url: str = "", obj: ChangeRequest | None = None,
+    ) -> Any:
+        # The decision posts back a digest of the diff shown on this page: approving
+        # refuses if the proposal or a published value changed since it was rendered.
+        if obj is not None and obj.is_pending:
+            context["reviewed_fingerprint"] = change_request_fingerprint(obj, obj.target)
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
     def save_model(self, request: HttpRequest, obj: ChangeRequest, form: Any, change: bool) -> None:
         # Only the note is editable; approving or rejecting goes through the decide view.
         if obj.is_pending and "decision_note" in form.changed_data:
@@ -124,7 +139,7 @@ class ChangeRequestAdmin(ConciergeAdminMixin, SimpleHistoryAdmin):
         try:
             if decision == "approve":
                 change_request_approve(change_request=cr, acting_user=acting(request), note=note,
-                                       request=request)
+                                       reviewed=request.POST.get("reviewed", ""), request=request)
                 self.message_user(request, _("Change request #%(id)s approved and applied.")
                                   % {"id": cr.pk}, messages.SUCCESS)
             elif decision == "reject":

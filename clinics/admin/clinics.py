@@ -10,6 +10,8 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from core.audit import audit_event_record
+
 from ..models import (
     Clinic,
     ClinicMembership,
@@ -26,7 +28,7 @@ from ..services import (
     vetting_review_decide,
     vetting_review_open,
 )
-from .base import ConciergeAdminMixin, ConciergeInlineMixin, acting, run_each
+from .base import ConciergeAdminMixin, ConciergeInlineMixin, acting, is_insider, run_each
 
 
 class ReviewQueueFilter(admin.SimpleListFilter):
@@ -69,7 +71,9 @@ class VettingReviewInline(ConciergeInlineMixin, admin.StackedInline):
     verbose_name_plural = _("Vetting checklist (decide with the actions above the list)")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[VettingReview]:
-        return super().get_queryset(request).select_related("decided_by")
+        # Only the open review: a decided one is history (see the vetting reviews list),
+        # and unticking a vetted checklist here would break its constraint.
+        return super().get_queryset(request).filter(decision="").select_related("decided_by")
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # "Open a vetting review" starts one, so the clinic's status follows
@@ -207,16 +211,49 @@ class ClinicAdmin(ConciergeAdminMixin, SimpleHistoryAdmin):
                                                      request=request),
                  str(_("%(count)d clinic(s) taken out of the review queue.")))
 
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Staff who belong to the clinic see it but do not edit its vetted facts or access.
+        return super().has_change_permission(request, obj) and not (
+            obj is not None and is_insider(request, obj.pk)
+        )
+
+    def save_model(self, request: HttpRequest, obj: Clinic, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        # A staff edit of vetted facts or private contacts is a state change: audited
+        # (field names only), like every service write.
+        audit_event_record(
+            action="clinics.clinic.staff_edited" if change else "clinics.clinic.created",
+            acting_user=acting(request), target=obj, request=request,
+            data={"fields": sorted(form.changed_data)},
+        )
+
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
         instances = formset.save(commit=False)
+        changed = {id(o): sorted(f) for o, f in getattr(formset, "changed_objects", [])}
         for instance in instances:
+            created = instance.pk is None
             if isinstance(instance, VettingReview) and instance.reviewer_id is None:
                 instance.reviewer = acting(request)
             instance.full_clean()
             instance.save()
+            self._audit_inline(request, form.instance, instance,
+                               "added" if created else "edited", changed.get(id(instance), []))
         for obj in formset.deleted_objects:
+            self._audit_inline(request, form.instance, obj, "removed", [])
             obj.delete()
         formset.save_m2m()
+
+    def _audit_inline(
+        self, request: HttpRequest, clinic: Clinic, obj: Any, verb: str, fields: list[str]
+    ) -> None:
+        """Portal access granted or withdrawn, a doctor's licence or a checklist edited."""
+        data: dict[str, Any] = {"clinic": clinic.pk, "fields": fields}
+        if isinstance(obj, ClinicMembership):
+            data["user"] = obj.user_id
+        audit_event_record(
+            action=f"clinics.{obj._meta.model_name}.staff_{verb}", acting_user=acting(request),
+            target=obj, request=request, data=data,
+        )
 
 
 @admin.register(Condition)

@@ -5,16 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from core.audit import audit_event_record
+from core.exceptions import DomainError
 
 from ..models import Compliance, LegalityRule, Offering
 from ..services import offering_staff_save, offering_withdraw
-from .base import ConciergeAdminMixin, acting, run_each
+from .base import ConciergeAdminMixin, acting, is_insider, run_each
 
 
 class ComplianceFilter(admin.SimpleListFilter):
@@ -82,9 +84,17 @@ class OfferingAdmin(ConciergeAdminMixin, SimpleHistoryAdmin):
     def badge_display(self, obj: Offering) -> bool:
         return bool(getattr(obj, "has_verified_badge", False))
 
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return super().has_change_permission(request, obj) and not (
+            obj is not None and is_insider(request, obj.clinic_id)
+        )
+
     def save_model(self, request: HttpRequest, obj: Offering, form: Any, change: bool) -> None:
-        offering_staff_save(offering=obj, changed_fields=form.changed_data,
-                            acting_user=acting(request), request=request)
+        try:
+            offering_staff_save(offering=obj, changed_fields=form.changed_data,
+                                acting_user=acting(request), request=request)
+        except DomainError as exc:  # staff adding to a clinic they belong to
+            raise PermissionDenied(str(exc.message)) from exc
 
     @admin.action(description=_("Withdraw from the public profile"))
     def withdraw(self, request: HttpRequest, queryset: QuerySet[Offering]) -> None:

@@ -6,6 +6,7 @@ from typing import ClassVar
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -91,7 +92,9 @@ class Clinic(TimeStampedModel):
         _("languages spoken"), default=list, blank=True, help_text=_("ISO 639-1 codes, e.g. en, es")
     )
     website = models.URLField(_("website"), blank=True)
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(
+        _("description"), max_length=5000, validators=[MaxLengthValidator(5000)], blank=True
+    )
     status = models.CharField(
         _("vetting status"), max_length=20, choices=ClinicStatus.choices,
         default=ClinicStatus.APPLIED, db_index=True,
@@ -102,7 +105,8 @@ class Clinic(TimeStampedModel):
     contact_email = models.EmailField(_("contact e-mail"), blank=True)
     contact_phone = PhoneNumberField(_("contact phone"), blank=True)
     accreditation_notes = models.TextField(
-        _("accreditation notes"), blank=True,
+        _("accreditation notes"), max_length=3000,
+        validators=[MaxLengthValidator(3000)], blank=True,
         help_text=_("Accreditations and memberships as checked by our staff."),
     )
     # The staff review queue. Set by the credential-expiry job and by staff;
@@ -198,7 +202,9 @@ class Doctor(TimeStampedModel):
         _("licensing authority"), max_length=150, blank=True,
         help_text=_("e.g. Japan Medical Association, COFEPRIS, Medical Council of Thailand"),
     )
-    bio = models.TextField(_("short biography"), blank=True)
+    bio = models.TextField(
+        _("short biography"), max_length=3000, validators=[MaxLengthValidator(3000)], blank=True
+    )
     display_order = models.PositiveSmallIntegerField(_("display order"), default=0)
     # False while a clinic-proposed doctor waits for staff approval, and after removal.
     is_active = models.BooleanField(_("on the published team"), default=False)

@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import ClassVar
 
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
@@ -14,10 +14,20 @@ from simple_history.models import HistoricalRecords
 
 from core.models import TimeStampedModel
 
-from ..money import CURRENCY_CHOICES
+from ..money import CURRENCY_CHOICES, to_usd
 from ..querysets import OfferingQuerySet
 from .clinic import Clinic
 from .taxonomy import Condition
+
+# No treatment costs more than this; a larger figure is a typo or an attack on the ranking.
+MAX_PRICE_USD = Decimal("1000000")
+
+
+def _usd(amount: Decimal, currency: str) -> Decimal:
+    try:
+        return to_usd(amount, currency)
+    except ValueError:  # unknown currency: reported by the field's own choices check
+        return Decimal(0)
 
 
 class CellType(models.TextChoices):
@@ -96,7 +106,9 @@ class Offering(TimeStampedModel):
 
     clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="offerings")
     title = models.CharField(_("title"), max_length=160)
-    summary = models.TextField(_("summary"), blank=True)
+    summary = models.TextField(
+        _("summary"), max_length=3000, validators=[MaxLengthValidator(3000)], blank=True
+    )
     conditions = models.ManyToManyField(
         Condition, verbose_name=_("conditions treated"), related_name="offerings"
     )
@@ -137,7 +149,8 @@ class Offering(TimeStampedModel):
         _("price up to (USD)"), max_digits=12, decimal_places=2, editable=False
     )
     included = models.TextField(
-        _("what is included"), blank=True,
+        _("what is included"), max_length=3000,
+        validators=[MaxLengthValidator(3000)], blank=True,
         help_text=_("e.g. consultation, imaging, cell processing, transfers, hotel nights"),
     )
     status = models.CharField(
@@ -212,6 +225,14 @@ class Offering(TimeStampedModel):
             errors.setdefault("price_max", []).append(
                 str(_("The upper price must not be below the lower price."))
             )
+        for name in ("price_min", "price_max"):
+            amount = getattr(self, name)
+            if amount is not None and self.price_currency and amount.is_finite() and (
+                _usd(amount, self.price_currency) > MAX_PRICE_USD
+            ):
+                errors.setdefault(name, []).append(
+                    str(_("Enter a price below %(cap)s US dollars.") % {"cap": "1,000,000"})
+                )
         if (
             self.origin == CellOrigin.ALLOGENEIC
             and self.status == OfferingStatus.LIVE

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -56,7 +56,9 @@ class Review(TimeStampedModel):
     rating = models.PositiveSmallIntegerField(
         _("rating (1-5)"), validators=[MinValueValidator(1), MaxValueValidator(5)]
     )
-    body = models.TextField(_("review"), max_length=5000)
+    body = models.TextField(
+        _("review"), max_length=5000, validators=[MaxLengthValidator(5000)]
+    )
     treatment_ref = models.CharField(_("treatment record"), max_length=64, blank=True)
     treatment_verified_at = models.DateTimeField(_("treatment verified"), null=True, blank=True)
     treatment_verified_by = models.ForeignKey(
@@ -76,7 +78,8 @@ class Review(TimeStampedModel):
         settings.AUTH_USER_MODEL, verbose_name=_("moderated by"), null=True, blank=True,
         on_delete=models.SET_NULL, related_name="+",
     )
-    reply_body = models.TextField(_("clinic's reply"), max_length=3000, blank=True)
+    reply_body = models.TextField(_("clinic's reply"), max_length=3000,
+        validators=[MaxLengthValidator(3000)], blank=True)
     replied_at = models.DateTimeField(_("replied at"), null=True, blank=True)
     replied_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("replied by"), null=True, blank=True,

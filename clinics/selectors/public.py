@@ -10,14 +10,17 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from ..models import (
     Clinic,
     Condition,
+    ConditionCategory,
     Credential,
     Doctor,
     Manipulation,
@@ -124,24 +127,56 @@ def public_offerings(on: dt.date | None = None) -> QuerySet[Offering]:
     )
 
 
+CREDENTIAL_COLUMNS = ("id", "clinic_id", "kind", "issuer", "number", "issued_on", "expires_on",
+                      "verified_at", "status")
+
+
 def current_credentials(on: dt.date | None = None) -> QuerySet[Credential]:
     """Verified credentials that are in date and not replaced by a newer one."""
     return (
         Credential.objects.current(on)
         .not_renewed()
-        .only("id", "clinic_id", "kind", "issuer", "number", "issued_on", "expires_on",
-              "verified_at", "status")
+        .only(*CREDENTIAL_COLUMNS)
         .order_by("kind", "-verified_at")
     )
+
+
+def _current_credentials_all(day: dt.date) -> QuerySet[Credential]:
+    """Every current credential, renewed ones included: the public pages derive both the
+    badges (``querysets.drop_renewed``) and the offering badges
+    (``querysets.offering_badge_in_python``) from this one prefetch."""
+    return Credential.objects.current(day).only(*CREDENTIAL_COLUMNS).order_by(
+        "kind", "-verified_at"
+    )
+
+
+# Building the ranking annotations (eight subqueries) costs more than running them. The
+# unevaluated queryset depends only on the day, so it is built once per process and day;
+# every request clones it (QuerySet methods never mutate it) and reads fresh rows.
+@lru_cache(maxsize=4)
+def _ranked_base(day: dt.date) -> QuerySet[Clinic]:
+    return Clinic.objects.public().with_ranking_stats(day)
+
+
+# What a directory card reads of a clinic (templates/clinics/directory.html).
+CARD_CLINIC_COLUMNS = ("id", "name", "slug", "city", "country", "languages", "status")
+
+
+# What a directory card reads of an offering (clinics/views/directory.py).
+CARD_OFFERING_COLUMNS = ("id", "clinic_id", "title", "cell_type", "cell_source", "origin",
+                         "manipulation", "cell_count_millions", "volume_ml", "route",
+                         "price_min_usd")
 
 
 def directory_clinics(filters: DirectoryFilters, *, on: dt.date | None = None) -> QuerySet[Clinic]:
     """Vetted clinics matching ``filters``, ordered by the chosen (published) rule.
 
-    Each row carries ``matching_offerings`` (live offerings meeting the filters)
-    and ``badges`` (current verified credentials) as prefetched lists.
+    Each row carries ``matching_offerings`` (live offerings meeting the filters, with
+    ``legality_conflict``; only the columns a card shows) and ``current_credentials``
+    (every current credential: ``badges_for`` drops the renewed ones) as prefetched lists.
     """
-    qs = Clinic.objects.public().with_directory_stats(on)
+    day = on or timezone.localdate()
+    qs = _ranked_base(day).only(*CARD_CLINIC_COLUMNS)
     offering_q = _offering_q(filters)
     matching = Offering.objects.live().filter(offering_q)
     if filters.filters_offerings:
@@ -153,23 +188,30 @@ def directory_clinics(filters: DirectoryFilters, *, on: dt.date | None = None) -
         # codes (the form refuses anything else), so matching it quoted inside the
         # JSON text is exact and works on PostgreSQL and the SQLite default alike.
         qs = qs.filter(languages__icontains=f'"{filters.language}"')
-    offerings = public_offerings(on).filter(offering_q)
+    offerings = (
+        Offering.objects.live().with_legality_conflict().filter(offering_q)
+        .only(*CARD_OFFERING_COLUMNS).order_by("price_min_usd", "title", "pk")
+    )
     if filters.condition:
         offerings = offerings.distinct()
     return qs.order_by(*SORT_ORDER.get(filters.sort, DIRECTORY_ORDER_BY)).prefetch_related(
         Prefetch("offerings", queryset=offerings, to_attr="matching_offerings"),
-        Prefetch("credentials", queryset=current_credentials(on), to_attr="badges"),
+        Prefetch(
+            "credentials", queryset=_current_credentials_all(day), to_attr="current_credentials"
+        ),
     )
 
 
 def directory_condition_choices() -> list[tuple[str, list[tuple[str, str]]]]:
     """Active conditions grouped by category, for the filter's <optgroup>s (one query)."""
     groups: dict[str, list[tuple[str, str]]] = {}
-    labels: dict[str, str] = {}
-    for cond in Condition.objects.filter(is_active=True).order_by("category", "name"):
-        groups.setdefault(cond.category, []).append((cond.slug, cond.name))
-        labels[cond.category] = cond.get_category_display()
-    return [(labels[cat], items) for cat, items in groups.items()]
+    for slug, name, category in Condition.objects.filter(is_active=True).order_by(
+        "category", "name"
+    ).values_list("slug", "name", "category"):
+        groups.setdefault(category, []).append((slug, name))
+    # Labels resolved once per request: get_FOO_display() re-translates every choice per row.
+    labels = {value: str(label) for value, label in ConditionCategory.choices}
+    return [(labels.get(cat, cat), items) for cat, items in groups.items()]
 
 
 def directory_facets() -> tuple[list[str], list[str]]:
@@ -189,17 +231,27 @@ def public_clinic_profile(slug: str, *, on: dt.date | None = None) -> Clinic:
     """One vetted clinic with everything its profile shows; 404 for any other status.
 
     Prefetched lists: ``team`` (published doctors), ``live_offerings`` (with
-    compliance and badges), ``badges`` (current credentials), ``public_reviews``.
+    compliance; the view derives their badges), ``current_credentials`` (every
+    current credential: ``badges_for`` drops the renewed ones), ``public_reviews``.
     Documents are never part of it: the credential rows are loaded without them.
     """
-    qs = Clinic.objects.public().with_directory_stats(on).prefetch_related(
+    day = on or timezone.localdate()
+    qs = _ranked_base(day).prefetch_related(
         Prefetch(
             "doctors",
             queryset=Doctor.objects.filter(is_active=True).order_by("display_order", "full_name"),
             to_attr="team",
         ),
-        Prefetch("offerings", queryset=public_offerings(on), to_attr="live_offerings"),
-        Prefetch("credentials", queryset=current_credentials(on), to_attr="badges"),
+        Prefetch(
+            "offerings",
+            queryset=Offering.objects.live().with_compliance()
+            .prefetch_related(Prefetch("conditions", queryset=Condition.objects.order_by("name")))
+            .order_by("price_min_usd", "title", "pk"),
+            to_attr="live_offerings",
+        ),
+        Prefetch(
+            "credentials", queryset=_current_credentials_all(day), to_attr="current_credentials"
+        ),
         Prefetch(
             "reviews",
             queryset=Review.objects.filter(status=ReviewStatus.PUBLISHED)

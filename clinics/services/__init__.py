@@ -34,7 +34,7 @@ from .credentials import (
     credential_verify,
     required_credential_kinds,
 )
-from .diff import DiffRow, change_request_diff
+from .diff import DiffRow, change_request_diff, change_request_fingerprint
 from .reviews import review_moderate, review_reply, review_submit, review_verify_treatment
 from .vetting import (
     clinic_review_queue_add,
@@ -51,6 +51,7 @@ __all__ = [
     "SweepResult",
     "change_request_approve",
     "change_request_diff",
+    "change_request_fingerprint",
     "change_request_reject",
     "change_request_submit",
     "clinic_content_update",

@@ -13,7 +13,10 @@ from django.utils.translation import gettext_lazy as _
 from core.exceptions import DomainError
 from core.models import User
 
-from ..models import Clinic, ClinicMembership
+from ..models import Clinic, ClinicMembership, ClinicStatus
+
+# A clinic in these states may not change its profile, propose facts or reply publicly.
+INACTIVE_CLINIC_STATUSES = frozenset({ClinicStatus.SUSPENDED, ClinicStatus.REJECTED})
 
 
 def is_staff(user: User | None) -> bool:
@@ -36,6 +39,41 @@ def require_member_or_staff(user: User | None, clinic: Clinic) -> None:
     """Clinic users act only on their own clinic; staff act on any."""
     if not (is_staff(user) or is_member(user, clinic)):
         raise PermissionDenied("Not a member of this clinic.")
+
+
+def require_active_member_or_staff(user: User | None, clinic: Clinic) -> None:
+    """As ``require_member_or_staff``; a suspended or rejected clinic's own staff may not write.
+
+    The status is read afresh: a clinic suspended a second ago must not act on a
+    stale object.
+    """
+    require_member_or_staff(user, clinic)
+    if is_staff(user):
+        return
+    status = Clinic.objects.filter(pk=clinic.pk).values_list("status", flat=True).first()
+    if status in INACTIVE_CLINIC_STATUSES:
+        raise DomainError(
+            _("This clinic is suspended or rejected, so it cannot change its profile or reply "
+              "to reviews. Please contact our concierge team."),
+            code="clinic_inactive",
+        )
+
+
+def is_independent_staff(user: User | None, clinic_id: int) -> bool:
+    """Concierge staff who are not themselves members of the clinic."""
+    return is_staff(user) and not ClinicMembership.objects.filter(
+        user=user, clinic_id=clinic_id
+    ).exists()
+
+
+def require_independent_staff(user: User | None, clinic_id: int) -> None:
+    """Staff never decide for a clinic they belong to: a second person must look."""
+    require_staff(user)
+    if not is_independent_staff(user, clinic_id):
+        raise DomainError(
+            _("You are a member of this clinic: another staff member must decide."),
+            code="own_clinic",
+        )
 
 
 def clinic_of(target: models.Model) -> Clinic:

@@ -15,11 +15,12 @@ from core.models import User
 from ..models import ChangeRequest, Clinic, Condition, Doctor, Offering, OfferingStatus
 from ._common import (
     assign,
-    is_staff,
+    is_independent_staff,
     m2m_ids,
     refuse_fields,
+    require_active_member_or_staff,
+    require_independent_staff,
     require_member_or_staff,
-    require_staff,
 )
 from .changes import _validate_conditions, create_request_for_new, refresh_usd
 
@@ -32,13 +33,14 @@ def offering_create(
     """Add an offering. From a clinic user it waits for staff (pending + CREATE request);
     from staff it is published at once. Side effects: audit row.
     """
-    require_member_or_staff(acting_user, clinic)
+    require_active_member_or_staff(acting_user, clinic)
     allowed = (Offering.VETTED_FACT_FIELDS | Offering.COSMETIC_FIELDS) - {"conditions"}
     refuse_fields(Offering, set(data), allowed)
     offering = Offering(clinic=clinic)
     for name, value in data.items():
         assign(offering, name, value)
-    staff = is_staff(acting_user)
+    # Staff who belong to the clinic propose like its other members: no self-vetting.
+    staff = is_independent_staff(acting_user, clinic.pk)
     offering.status = OfferingStatus.LIVE if staff else OfferingStatus.PENDING
     refresh_usd(offering)
     ids = m2m_ids(conditions)
@@ -81,7 +83,7 @@ def offering_staff_save(
     request: HttpRequest | None = None,
 ) -> Offering:
     """Save a staff edit from the admin: recompute USD, validate, audit the field names."""
-    require_staff(acting_user)
+    require_independent_staff(acting_user, offering.clinic_id)
     refresh_usd(offering)
     offering.full_clean(exclude=["conditions"])
     created = offering.pk is None
@@ -101,12 +103,13 @@ def doctor_propose(
     request: HttpRequest | None = None,
 ) -> tuple[Doctor, ChangeRequest | None]:
     """Add a doctor to the team: a clinic user's proposal waits for staff to check the licence."""
-    require_member_or_staff(acting_user, clinic)
+    require_active_member_or_staff(acting_user, clinic)
     refuse_fields(Doctor, set(data), Doctor.VETTED_FACT_FIELDS | Doctor.COSMETIC_FIELDS)
     doctor = Doctor(clinic=clinic)
     for name, value in data.items():
         assign(doctor, name, value)
-    staff = is_staff(acting_user)
+    # Staff who belong to the clinic propose like its other members: no self-vetting.
+    staff = is_independent_staff(acting_user, clinic.pk)
     if staff:
         doctor.is_active = True
         doctor.verified_at = timezone.now()

@@ -35,9 +35,10 @@ from ._common import (
     is_staff,
     normalise,
     refuse_fields,
-    require_member_or_staff,
-    require_staff,
+    require_active_member_or_staff,
+    require_independent_staff,
 )
+from .diff import change_request_fingerprint
 
 EDITABLE_MODELS: tuple[type[models.Model], ...] = (Clinic, Offering, Doctor)
 PRICE_FIELDS = frozenset({"price_min", "price_max", "price_currency"})
@@ -170,7 +171,7 @@ def change_request_submit(
     _check_target(target)
     if clinic_of(target).pk != clinic.pk:
         raise DomainError(_("This item belongs to another clinic."), code="wrong_clinic")
-    require_member_or_staff(acting_user, clinic)
+    require_active_member_or_staff(acting_user, clinic)
     refuse_fields(type(target), set(changes), target.VETTED_FACT_FIELDS)  # type: ignore[attr-defined]
     target = _lock(target)
 
@@ -234,7 +235,7 @@ def clinic_cosmetic_update(
     """Apply presentation-only edits at once; refuses any other field. Side effects: audit row."""
     _check_target(target)
     clinic = clinic_of(target)
-    require_member_or_staff(acting_user, clinic)
+    require_active_member_or_staff(acting_user, clinic)
     refuse_fields(type(target), set(changes), target.COSMETIC_FIELDS)  # type: ignore[attr-defined]
     target = _lock(target)
     proposed = _proposed_changes(target, changes)
@@ -262,7 +263,7 @@ def clinic_content_update(
     vetted: frozenset[str] = target.VETTED_FACT_FIELDS  # type: ignore[attr-defined]
     refuse_fields(type(target), set(changes), cosmetic | vetted)
     clinic = clinic_of(target)
-    require_member_or_staff(acting_user, clinic)
+    require_active_member_or_staff(acting_user, clinic)
     live = {k: v for k, v in changes.items() if k in cosmetic}
     queued = {k: v for k, v in changes.items() if k in vetted}
     applied = clinic_cosmetic_update(
@@ -296,21 +297,54 @@ def _decide(cr: ChangeRequest, status: str) -> ChangeRequest:
 @transaction.atomic
 def change_request_approve(
     *, change_request: ChangeRequest, acting_user: User | None, note: str = "",
-    request: HttpRequest | None = None,
+    reviewed: str | None = None, request: HttpRequest | None = None,
 ) -> ChangeRequest:
     """Apply a pending change request to its target (staff only). Side effects: audit row.
 
     UPDATE: the proposed values are written, validated by the model, and the USD
     equivalents recomputed. CREATE: the new offering goes live / the new doctor
-    joins the published team. Fields changed since the proposal are recorded.
+    joins the published team.
+
+    ``reviewed`` is the ``change_request_fingerprint`` of the diff the approver
+    saw (the change page posts it): if the proposal or a published value changed
+    since, nothing is applied. Without it (the bulk action, which shows no diff)
+    a request whose published values changed since it was proposed is refused:
+    approving must never silently overwrite a newer edit. Only vetted-fact fields
+    of the target's model, on the request's own clinic, are ever applied.
     """
-    require_staff(acting_user)
-    cr = _decide(change_request, ChangeRequestStatus.APPROVED)
-    target = cr.target
+    require_independent_staff(acting_user, change_request.clinic_id)
+    # Lock order: target, then request (as change_request_submit does).
+    target = change_request.target
     if target is None:
         raise DomainError(_("The item this request changes no longer exists."), code="gone")
     target = _lock(target)
+    cr = _decide(change_request, ChangeRequestStatus.APPROVED)
+    if (cr.target_type_id, cr.target_id) != (change_request.target_type_id, target.pk):
+        raise DomainError(_("This item cannot be changed here."), code="invalid_target")
+    _check_target(target)
+    if clinic_of(target).pk != cr.clinic_id:
+        raise DomainError(_("This item belongs to another clinic."), code="wrong_clinic")
+    refuse_fields(type(target), set(cr.changes), target.VETTED_FACT_FIELDS)  # type: ignore[attr-defined]
+    if reviewed is not None and reviewed != change_request_fingerprint(cr, target):
+        raise DomainError(
+            _("This change request or the published values changed after you opened it. "
+              "Review the changes again before deciding."),
+            code="changed_since_reviewed",
+        )
     stale: list[str] = []
+    if cr.kind == ChangeRequestKind.CREATE:
+        # The request holds the new item's facts as submitted (amendments refresh it).
+        stale = sorted(n for n, v in cr.changes.items() if current_value(target, n) != v)
+    else:
+        stale = sorted(
+            name for name, was in cr.original.items() if current_value(target, name) != was
+        )
+    if stale and reviewed is None:
+        raise DomainError(
+            _("Published values changed after this was proposed: open the request and "
+              "review the changes before approving."),
+            code="stale",
+        )
     if cr.kind == ChangeRequestKind.CREATE:
         if isinstance(target, Offering):
             target.status = OfferingStatus.LIVE
@@ -325,9 +359,6 @@ def change_request_approve(
             target.save()
         cr.changes = _vetted_snapshot(target)
     else:
-        stale = sorted(
-            name for name, was in cr.original.items() if current_value(target, name) != was
-        )
         _apply(target, cr.changes)
     cr.status = ChangeRequestStatus.APPROVED
     cr.decided_at = timezone.now()
@@ -351,7 +382,7 @@ def change_request_reject(
     request: HttpRequest | None = None,
 ) -> ChangeRequest:
     """Reject a pending change request (staff only); nothing is applied. Side effects: audit row."""
-    require_staff(acting_user)
+    require_independent_staff(acting_user, change_request.clinic_id)
     if not note.strip():
         raise DomainError(_("Say why the change is rejected: the clinic sees this note."),
                           code="note_required")

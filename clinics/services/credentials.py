@@ -36,7 +36,7 @@ from ..models import (
     OfferingStatus,
     ReviewQueueReason,
 )
-from ._common import require_member_or_staff, require_staff
+from ._common import require_independent_staff, require_member_or_staff
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +96,7 @@ def credential_verify(
     request: HttpRequest | None = None,
 ) -> Credential:
     """Staff checked the document against the issuer: it now counts. Side effects: audit row."""
-    require_staff(acting_user)
+    require_independent_staff(acting_user, credential.clinic_id)
     credential = Credential.objects.select_for_update().get(pk=credential.pk)
     if credential.status == CredentialStatus.VERIFIED:
         raise DomainError(_("This credential is already verified."), code="already_verified")
@@ -122,7 +122,7 @@ def credential_reject(
     request: HttpRequest | None = None,
 ) -> Credential:
     """Refuse (or revoke) a credential; the clinic sees the note. Side effects: audit row."""
-    require_staff(acting_user)
+    require_independent_staff(acting_user, credential.clinic_id)
     if not note.strip():
         raise DomainError(_("Say why the credential is rejected."), code="note_required")
     credential = Credential.objects.select_for_update().get(pk=credential.pk)

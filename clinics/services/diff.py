@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
 from typing import Any
 
 from django.db import models
 
-from ..models import ChangeRequest, Condition
+from ..models import ChangeRequest, ChangeRequestKind, Condition
 from ._common import current_value
 
 
@@ -46,6 +48,9 @@ def change_request_diff(change_request: ChangeRequest) -> list[DiffRow]:
     assert model is not None
     # Read the target afresh: "current" must be what is published now.
     target = model._default_manager.filter(pk=change_request.target_id).first()
+    owner = getattr(target, "clinic_id", getattr(target, "pk", None))
+    if target is not None and owner != change_request.clinic_id:
+        target = None  # never show another clinic's published values (the portal shows this)
     rows = []
     for name, proposed in sorted(change_request.changes.items()):
         was = change_request.original.get(name)
@@ -58,3 +63,23 @@ def change_request_diff(change_request: ChangeRequest) -> list[DiffRow]:
             proposed=_display(target, model, name, proposed),
         ))
     return rows
+
+
+def change_request_fingerprint(change_request: ChangeRequest, target: models.Model | None) -> str:
+    """A digest of exactly what the diff shows: the proposal and the values published now.
+
+    The change page posts it back with the decision; approving refuses when it no
+    longer matches, so staff never apply a proposal (or over a published value)
+    they did not see.
+    """
+    names = sorted(change_request.changes)
+    if change_request.kind == ChangeRequestKind.CREATE and target is not None:
+        names = sorted(set(names) | set(getattr(target, "VETTED_FACT_FIELDS", ())))
+    current = {n: current_value(target, n) for n in names} if target is not None else None
+    payload = json.dumps(
+        {"id": change_request.pk, "kind": change_request.kind, "status": change_request.status,
+         "changes": change_request.changes, "original": change_request.original,
+         "current": current},
+        sort_keys=True, default=str,
+    )
+    return hashlib.sha256(payload.encode()).hexdigest()

@@ -12,7 +12,20 @@ from core.exceptions import DomainError
 from core.models import User
 
 from ..models import Clinic, ModerationReason, Review, ReviewStatus
-from ._common import is_staff, require_member_or_staff, require_staff
+from ._common import (
+    is_member,
+    is_staff,
+    require_active_member_or_staff,
+    require_independent_staff,
+)
+
+
+def _refuse_clinic_insider(clinic: Clinic, author: User | None) -> None:
+    """A clinic's own staff are not its patients: their review never counts."""
+    if author is not None and is_member(author, clinic):
+        raise DomainError(
+            _("Staff of a clinic cannot review it."), code="not_a_patient"
+        )
 
 
 @transaction.atomic
@@ -28,6 +41,7 @@ def review_submit(
         raise DomainError(_("Only the patient can submit their review."), code="forbidden")
     if not clinic.is_public:
         raise DomainError(_("This clinic is not open for reviews."), code="clinic_not_public")
+    _refuse_clinic_insider(clinic, author)
     now = timezone.now()
     review = Review(
         clinic=clinic, author=author, rating=rating, body=body.strip(),
@@ -57,10 +71,11 @@ def review_verify_treatment(
     request: HttpRequest | None = None,
 ) -> Review:
     """Staff confirmed the author was treated at this clinic: publish. Side effects: audit row."""
-    require_staff(acting_user)
+    require_independent_staff(acting_user, review.clinic_id)
     review = Review.objects.select_for_update().get(pk=review.pk)
     if review.status != ReviewStatus.AWAITING_VERIFICATION:
         raise DomainError(_("This review is not awaiting verification."), code="not_awaiting")
+    _refuse_clinic_insider(review.clinic, review.author)
     review.treatment_verified_at = timezone.now()
     review.treatment_verified_by = acting_user
     if treatment_ref:
@@ -84,7 +99,7 @@ def review_moderate(
 
     A negative opinion is not a reason. Side effects: audit row (reason, never the text).
     """
-    require_staff(acting_user)
+    require_independent_staff(acting_user, review.clinic_id)
     if reason not in ModerationReason.values:
         raise DomainError(
             _("Reviews are removed only for abuse, personal health information, or an author "
@@ -114,7 +129,7 @@ def review_reply(
     *, review: Review, body: str, acting_user: User | None, request: HttpRequest | None = None
 ) -> Review:
     """The clinic's one public reply to a published review. Side effects: audit row."""
-    require_member_or_staff(acting_user, review.clinic)
+    require_active_member_or_staff(acting_user, review.clinic)
     review = Review.objects.select_for_update().get(pk=review.pk)
     if review.status != ReviewStatus.PUBLISHED:
         raise DomainError(_("Only a published review can be answered."), code="not_published")

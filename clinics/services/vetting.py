@@ -19,7 +19,7 @@ from ..models import (
     VettingDecision,
     VettingReview,
 )
-from ._common import require_staff
+from ._common import require_independent_staff, require_staff
 from .credentials import queue_clinic_for_review
 
 
@@ -95,7 +95,7 @@ def vetting_review_decide(
     ``vetted`` needs every checklist item ticked. A decided review also takes
     the clinic out of the review queue. Side effects: audit row.
     """
-    require_staff(acting_user)
+    require_independent_staff(acting_user, review.clinic_id)
     review = VettingReview.objects.select_for_update().get(pk=review.pk)
     if review.is_decided:
         raise DomainError(_("This vetting review is already decided."), code="already_decided")
@@ -152,7 +152,7 @@ def clinic_review_queue_clear(
     *, clinic: Clinic, acting_user: User | None, request: HttpRequest | None = None
 ) -> Clinic:
     """Take a clinic out of the review queue without a new vetting decision (staff only)."""
-    require_staff(acting_user)
+    require_independent_staff(acting_user, clinic.pk)
     clinic = Clinic.objects.select_for_update().get(pk=clinic.pk)
     if clinic.review_requested_at is None:
         return clinic

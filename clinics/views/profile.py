@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET
 from django_countries import countries
 
 from ..forms import language_name
+from ..querysets import current_kinds, offering_badge_in_python
 from ..selectors import public_clinic_profile
 from .directory import badges_for
 from .passport import passport
@@ -24,6 +25,10 @@ def profile(request: HttpRequest, slug: str) -> HttpResponse:
     """Team, offerings in plain words, verified credentials, reviews; 404 unless vetted."""
     clinic = public_clinic_profile(slug)
     country_name = str(countries.name(clinic.country) or clinic.country)
+    credentials = clinic.current_credentials  # type: ignore[attr-defined]
+    kinds = current_kinds(credentials)
+    for offering in clinic.live_offerings:  # type: ignore[attr-defined]
+        offering.has_verified_badge = offering_badge_in_python(offering, kinds)
     context: dict[str, Any] = {
         "clinic": clinic,
         "country_name": country_name,
@@ -33,7 +38,7 @@ def profile(request: HttpRequest, slug: str) -> HttpResponse:
             passport(o, country_name=country_name)
             for o in clinic.live_offerings  # type: ignore[attr-defined]
         ],
-        "badges": badges_for(clinic.badges),  # type: ignore[attr-defined]
+        "badges": badges_for(credentials),
         "reviews": clinic.public_reviews,  # type: ignore[attr-defined]
         "intake_url": f"{INTAKE_PATH}?{urlencode({'clinic': clinic.slug})}",
     }

@@ -50,7 +50,9 @@ class ShareForm(PatientFormMixin, forms.Form):
 
 
 class LinkRequestForm(PatientFormMixin, HoneypotMixin, forms.Form):
-    email = forms.EmailField(label=_("Your email address"))
+    email = forms.EmailField(
+        label=_("Your email address"), widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
 
 
 class WithdrawForm(PatientFormMixin, forms.Form):

@@ -90,6 +90,10 @@ class PlansForm(PatientFormMixin, forms.ModelForm):  # type: ignore[type-arg]
         if self.instance.elsewhere_clinic_name:
             self.initial["wants_clinic_check"] = True
 
+    def clean_countries_accepted(self) -> list[str]:
+        # A choice posted 1,000 times is still one country: keep the stored list bounded.
+        return list(dict.fromkeys(self.cleaned_data.get("countries_accepted") or []))
+
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         low, high = cleaned.get("budget_min_usd"), cleaned.get("budget_max_usd")
@@ -118,7 +122,10 @@ class ConsentForm(PatientFormMixin, forms.Form):
             "as it describes."
         ),
     )
+    # Optional on purpose: consent to share must not be a condition of the assessment
+    # (GDPR Art. 7(4)). Each clinic is still shared one by one on the case page.
     share_with_chosen_clinics = forms.BooleanField(
+        required=False,
         label=_("I agree that you share my case with the clinics I choose later, and only those."),
         help_text=_(
             "You choose each clinic on your case page and can withdraw access at any time."

@@ -19,6 +19,7 @@ from ..models import (
 from ..models.patient import EARLIEST_BIRTH_YEAR
 from ..steps import CASE_FIELDS, PATIENT_FIELDS
 from .common import HoneypotMixin, PatientFormMixin, bool_initial, require_answers, yes_no
+from .fixed_choices import fix_choices
 from .health import HistoryForm, ScreeningForm
 from .plans import ConsentForm, PlansForm
 
@@ -64,6 +65,24 @@ class AboutForm(PatientFormMixin, HoneypotMixin, forms.ModelForm):  # type: igno
             "time_zone": _("So we can suggest call times that suit you."),
         }
 
+    # Browsers fill these in for the patient (WCAG 1.3.5, identify input purpose).
+    AUTOCOMPLETE = {
+        "full_name": {"autocomplete": "name"},
+        "email": {"autocomplete": "email"},
+        "phone": {"autocomplete": "tel", "type": "tel", "inputmode": "tel"},
+        "date_of_birth": {"autocomplete": "bday"},
+        "country": {"autocomplete": "country"},
+    }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name, attrs in self.AUTOCOMPLETE.items():
+            self.fields[name].widget.attrs.update(attrs)
+
+    def clean_spoken_languages(self) -> list[str]:
+        # A choice posted 1,000 times is still one language: keep the stored list bounded.
+        return list(dict.fromkeys(self.cleaned_data.get("spoken_languages") or []))
+
     def clean_date_of_birth(self) -> datetime.date:
         born: datetime.date = self.cleaned_data["date_of_birth"]
         if born > timezone.localdate():
@@ -71,6 +90,10 @@ class AboutForm(PatientFormMixin, HoneypotMixin, forms.ModelForm):  # type: igno
         if born.year < EARLIEST_BIRTH_YEAR:
             raise forms.ValidationError(_("Please check the year of birth."))
         return born
+
+
+# ~850 fixed options: evaluated and rendered once per language (fixed_choices.py).
+fix_choices(AboutForm, "country", "time_zone")
 
 
 class ConditionForm(PatientFormMixin, forms.ModelForm):  # type: ignore[type-arg]

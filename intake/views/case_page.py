@@ -6,12 +6,14 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from clinics.models import Clinic
 from core.exceptions import DomainError
+from core.middleware import valid_zone
 
 from .. import services
 from ..forms import MessageForm, ShareForm, UploadForm, WithdrawForm
@@ -19,13 +21,14 @@ from ..models import Case
 from ..presenters import status_in_words, what_we_need
 from ..selectors import (
     SESSION_CASES,
+    SESSION_DONE,
     active_shares_for_case,
     documents_for_case,
     messages_for_case,
     patient_case_or_404,
     sent_proposal_for_case,
 )
-from .common import limit_posts, link_not_valid, rate_limited
+from .common import browser_zone, limit_posts, link_not_valid, rate_limited
 
 
 def _share_choices(case: Case) -> set[int]:
@@ -63,7 +66,11 @@ def _page(request: HttpRequest, case: Case, *, status: int = 200, **forms: objec
         "max_case_mb": settings.INTAKE_MAX_CASE_BYTES // 2**20,
         "consented_to_share": case.consents.filter(share_with_chosen_clinics=True).exists(),
     }
-    return render(request, "intake/case/page.html", context, status=status)
+    # The viewer's zone: the browser's (tz.js cookie) once known; before that (the first
+    # visit from the emailed link) the zone the patient gave us, not UTC.
+    zone = browser_zone(request) or valid_zone(str(case.patient.time_zone)) or "UTC"
+    with timezone.override(zone):
+        return render(request, "intake/case/page.html", context, status=status)
 
 
 def _case_or_none(request: HttpRequest, reference: str) -> Case | None:
@@ -152,4 +159,6 @@ def case_withdraw(request: HttpRequest, reference: str) -> HttpResponse:
     links = request.session.get(SESSION_CASES) or {}
     links.pop(case.reference, None)
     request.session[SESSION_CASES] = links
+    if request.session.get(SESSION_DONE) == case.reference:
+        request.session.pop(SESSION_DONE)
     return render(request, "intake/case/withdrawn.html", {"reference": case.reference})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import unquote
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
@@ -13,6 +14,7 @@ from django.utils.translation import gettext as _
 from django_ratelimit.decorators import ratelimit
 
 from core.exceptions import DomainError
+from core.middleware import TZ_COOKIE, valid_zone
 from core.uploads import CappedUploadHandler, upload_rejections
 
 
@@ -62,6 +64,11 @@ def rate_limited(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespons
 def link_not_valid(request: HttpRequest) -> HttpResponse:
     """The one answer for every bad link or foreign case: same status, same body."""
     return render(request, "intake/link_invalid.html", status=404)
+
+
+def browser_zone(request: HttpRequest) -> str | None:
+    """The IANA zone static/js/tz.js reported for this browser, if any and known."""
+    return valid_zone(unquote(request.COOKIES.get(TZ_COOKIE, ""))[:64])
 
 
 def wants_json(request: HttpRequest) -> bool:

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods
 from .. import services, tasks
 from ..forms import LinkRequestForm
 from ..models import TokenPurpose
-from ..selectors import SESSION_CASES, SESSION_DRAFT, open_cases_for_email
+from ..selectors import SESSION_CASES, SESSION_DRAFT, SESSION_STASH, open_cases_for_email
 from .common import limit_links, limit_token_opens, link_not_valid, rate_limited
 
 # Only the newest few cases of one address get a link per request.
@@ -32,6 +32,8 @@ def resume_link(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "intake/link_landing.html", {"purpose": "resume"})
     services.access_token_touch(token=found)
     request.session.cycle_key()
+    if request.session.get(SESSION_DRAFT) != found.case.pk:
+        request.session.pop(SESSION_STASH, None)  # typing left from another draft
     request.session[SESSION_DRAFT] = found.case.pk
     return redirect("intake:step", step=found.case.draft_step or "condition")
 

@@ -7,6 +7,7 @@ from urllib.parse import unquote
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.validators import slug_re
 from django.http import (
     HttpRequest,
     HttpResponse,
@@ -32,6 +33,7 @@ from ..selectors import (
     SESSION_CASES,
     SESSION_DONE,
     SESSION_DRAFT,
+    SESSION_STASH,
     documents_for_case,
     draft_for_session,
 )
@@ -39,7 +41,6 @@ from ..steps import STEP_NAMES, STEPS, next_step, previous_step, step_index
 from .common import limit_links, limit_posts, rate_limited
 
 SESSION_CLINIC = "intake_clinic_slug"
-SESSION_STASH = "intake_stash"
 STASH_MAX_CHARS = 20_000
 
 # Follow-up questions shown only when their trigger has one of the values
@@ -66,7 +67,7 @@ FOLLOW_UPS: dict[str, tuple[str, list[str], str]] = {
 
 def _preferred_clinic(request: HttpRequest) -> Clinic | None:
     slug = request.session.get(SESSION_CLINIC)
-    if not isinstance(slug, str):
+    if not isinstance(slug, str) or not slug_re.fullmatch(slug):
         return None
     return Clinic.objects.public().filter(slug=slug).first()
 
@@ -75,19 +76,30 @@ def _step_url(step: str) -> str:
     return reverse("intake:step", kwargs={"step": step})
 
 
-def _stash(request: HttpRequest, step: str) -> None:
+def _stash_key(case: Case | None, step: str) -> str:
+    # Keyed by draft: on a shared browser, another patient's resume link must never
+    # bring back what the previous patient typed.
+    return f"{case.pk if case else 0}:{step}"
+
+
+def _stash(request: HttpRequest, case: Case | None, step: str) -> None:
     """Keep what was typed on a step left with 'Back' while invalid."""
     data = {k: v for k, v in request.POST.lists() if k not in {"csrfmiddlewaretoken", "nav"}}
-    if sum(len(x) for values in data.values() for x in values) <= STASH_MAX_CHARS:
+    # Names count too: a body of 2 MB of field names must not land in the session.
+    if sum(len(k) + sum(len(x) for x in values) for k, values in data.items()) <= STASH_MAX_CHARS:
         stash = request.session.get(SESSION_STASH) or {}
-        stash[step] = data
+        stash[_stash_key(case, step)] = data
         request.session[SESSION_STASH] = stash
 
 
-def _unstash(request: HttpRequest, step: str) -> dict[str, list[str]] | None:
-    stash = request.session.get(SESSION_STASH) or {}
-    data = stash.pop(step, None)
-    request.session[SESSION_STASH] = stash
+def _unstash(request: HttpRequest, case: Case | None, step: str) -> dict[str, list[str]] | None:
+    stash = request.session.get(SESSION_STASH)
+    if not stash:
+        # Reading must not write: a session row per anonymous visit would grow without end.
+        return None
+    data = stash.pop(_stash_key(case, step), None)
+    if data is not None:
+        request.session[SESSION_STASH] = stash
     return data
 
 
@@ -163,7 +175,8 @@ def start(request: HttpRequest) -> HttpResponse:
     """/intake/: the first step; ``?clinic=<slug>`` pre-selects a vetted clinic."""
     slug = request.GET.get("clinic", "")[:200]
     if slug:
-        if Clinic.objects.public().filter(slug=slug).exists():
+        # Only a well-formed slug reaches the database: a NUL byte there is a 500.
+        if slug_re.fullmatch(slug) and Clinic.objects.public().filter(slug=slug).exists():
             request.session[SESSION_CLINIC] = slug
         else:
             request.session.pop(SESSION_CLINIC, None)
@@ -191,7 +204,7 @@ def step_view(request: HttpRequest, *, step: str) -> HttpResponse:
         return _post_step(request, step, case)
     if step == "review":
         return _render_step(request, step, case, None)
-    stashed = _unstash(request, step)
+    stashed = _unstash(request, case, step)
     form = _build_form(step, case, stashed, request=request)
     return _render_step(
         request, step, case, form, status=400 if stashed and not form.is_valid() else 200
@@ -207,7 +220,7 @@ def _post_step(request: HttpRequest, step: str, case: Case | None) -> HttpRespon
         return HttpResponseBadRequest(_("This form could not be processed."))
     if not form.is_valid():
         if nav == "back" and previous_step(step):
-            _stash(request, step)
+            _stash(request, case, step)
             return redirect(_step_url(previous_step(step)))  # type: ignore[arg-type]
         return _render_step(request, step, case, form, status=400)
     target = previous_step(step) if nav == "back" else next_step(step)

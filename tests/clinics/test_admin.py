@@ -64,10 +64,12 @@ def test_the_change_page_shows_the_diff_and_approve_applies_it(
     html = page.content.decode()
     assert "Published now" in html and "9900" in html and "75" in html
     assert reverse("admin:clinics_changerequest_decide", args=[cr.pk]) in html
+    reviewed = page.context["reviewed_fingerprint"]
+    assert f'name="reviewed" value="{reviewed}"' in html
 
     response = staff_client.post(
         reverse("admin:clinics_changerequest_decide", args=[cr.pk]),
-        {"decision": "approve", "decision_note": "Matches the lab report"},
+        {"decision": "approve", "decision_note": "Matches the lab report", "reviewed": reviewed},
     )
     assert response.status_code == 302
     offering.refresh_from_db()

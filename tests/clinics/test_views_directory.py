@@ -250,7 +250,7 @@ def _count_directory_queries(client: Client, params: dict[str, str] | None = Non
     return len(ctx.captured_queries)
 
 
-DIRECTORY_QUERIES = 7  # facets, conditions, count, clinics, offerings, conditions, credentials
+DIRECTORY_QUERIES = 6  # facets, conditions, count, clinics, offerings, credentials
 
 
 def test_the_query_count_is_pinned_and_does_not_grow_with_clinics(

@@ -248,11 +248,20 @@ def test_plans_check_budget_countries_and_the_clinic_to_check(client: Client, kn
     assert case.elsewhere_clinic_website == "https://stemspa.example"
 
 
-def test_consent_is_required(client: Client, knee) -> None:  # type: ignore[no-untyped-def]
+def test_the_privacy_notice_is_required(client: Client, knee) -> None:  # type: ignore[no-untyped-def]
+    fill_wizard(client, knee)
+    response = post_step(client, "consent", {"share_with_chosen_clinics": "on"})
+    assert response.status_code == 400
+    assert 'id="id_accept_privacy_error"' in response.content.decode()
+
+
+def test_consent_to_share_with_clinics_is_optional(client: Client, knee) -> None:  # type: ignore[no-untyped-def]
+    """Declining to share must not stop the assessment; sharing then needs consent later."""
     fill_wizard(client, knee)
     response = post_step(client, "consent", {"accept_privacy": "on"})
-    assert response.status_code == 400
-    assert 'id="id_share_with_chosen_clinics_error"' in response.content.decode()
+    assert response.status_code == 302
+    consent = Case.objects.get().consents.get()
+    assert consent.share_with_chosen_clinics is False
 
 
 def test_an_incomplete_draft_cannot_be_sent(client: Client, knee) -> None:  # type: ignore[no-untyped-def]
