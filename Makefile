@@ -21,10 +21,13 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q -e ".[test]"
 	touch $@ $(VENV)/.installed
 
+# Links in e-mails and the demo's printed case link point at this server.
+SITE_URL ?= http://127.0.0.1:$(PORT)
+
 run: $(VENV)/.installed
 	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py seed_demo
-	PORT=$(PORT) bin/run
+	SITE_URL=$(SITE_URL) $(BIN)/python manage.py seed_demo
+	PORT=$(PORT) SITE_URL=$(SITE_URL) bin/run
 
 test: $(VENV)/.installed-test
 	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import models
 from django.db.models import prefetch_related_objects
 from django.http import HttpRequest
 
@@ -45,6 +46,10 @@ class ConciergeAdminMixin:
 
     allow_add = False
     allow_delete = False
+    # Django 6's default; saying it now silences the transition warning.
+    formfield_overrides: dict[Any, dict[str, Any]] = {
+        models.URLField: {"assume_scheme": "https"}
+    }
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return is_concierge(request)

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import io
+
 import pytest
 from django.core.management import call_command
 from django.test import Client
@@ -40,7 +42,10 @@ def test_times_follow_the_browser_zone_cookie_and_ignore_garbage(client: Client)
 
 
 def test_seed_demo_is_idempotent_and_spans_six_countries() -> None:
-    call_command("seed_demo", verbosity=0)
+    out = io.StringIO()
+    call_command("seed_demo", stdout=out)
+    assert "concierge@concierge.example" in out.getvalue()
+    assert "/intake/c/" in out.getvalue()  # a working patient link for newcomers
     counts = (User.objects.count(), Clinic.objects.count(), Condition.objects.count())
     call_command("seed_demo", verbosity=0)
     assert (User.objects.count(), Clinic.objects.count(), Condition.objects.count()) == counts

@@ -13,6 +13,8 @@ from clinics import demo as clinics_demo
 from core.demo import DEMO_PASSWORD, ensure_user
 from core.models import Role
 from intake import demo as intake_demo
+from intake.models import Case, CaseStatus, TokenPurpose
+from intake.services import access_link_url, access_token_issue
 
 
 class Command(BaseCommand):
@@ -35,3 +37,22 @@ class Command(BaseCommand):
         self.stdout.write(f"  concierge staff (admin): {concierge.email}")
         for user in clinic_logins:
             self.stdout.write(f"  clinic staff (portal):   {user.email}")
+        link = _demo_case_link()
+        if link:
+            self.stdout.write(f"  a patient's case page:   {link}")
+
+
+def _demo_case_link() -> str | None:
+    """A fresh magic link to a demo case with a proposal, so a newcomer sees the patient side.
+
+    Patients have no password: their pages open only from links like the ones the
+    e-mails carry. A new link each run; the old ones simply expire.
+    """
+    case = (
+        Case.objects.filter(status=CaseStatus.MATCHED).order_by("submitted_at").first()
+        or Case.objects.filter(status=CaseStatus.NEW).order_by("submitted_at").first()
+    )
+    if case is None:
+        return None
+    raw = access_token_issue(case=case, purpose=TokenPurpose.CASE, acting_user=None)
+    return access_link_url(raw, TokenPurpose.CASE)
