@@ -8,6 +8,7 @@ permissions many times per page, and those checks must not become a query each
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.db import models
@@ -47,7 +48,7 @@ class ConciergeAdminMixin:
     allow_add = False
     allow_delete = False
     # Django 6's default; saying it now silences the transition warning.
-    formfield_overrides: dict[Any, dict[str, Any]] = {
+    formfield_overrides: Mapping[type[models.Field[Any, Any]], Mapping[str, Any]] = {
         models.URLField: {"assume_scheme": "https"}
     }
 
