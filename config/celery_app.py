@@ -36,4 +36,11 @@ app.conf.beat_schedule = {
         "schedule": crontab(hour=5, minute=30),
         "options": {"expires": 6 * 3600},
     },
+    # Retention: delete drafts idle past INTAKE_DRAFT_RETENTION_DAYS and links
+    # dead for 30 days. Idempotent: a second run finds nothing.
+    "intake-retention-sweep-daily": {
+        "task": "intake.tasks.intake_retention_sweep",
+        "schedule": crontab(hour=4, minute=15),
+        "options": {"expires": 6 * 3600},
+    },
 }

@@ -8,14 +8,20 @@ see is a 404 from the selector, with nothing of it in the body.
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from core.models import User
-from core.uploads import private_file_response
+from core.uploads import (
+    DeidentificationFailed,
+    FileKind,
+    deidentified_dicom,
+    private_file_response,
+    private_stream_response,
+)
 
 from .portal_selectors import (
     portal_case_facts,
@@ -67,14 +73,36 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
 def document_download(
     request: HttpRequest, reference: str, document_id: int
 ) -> HttpResponseBase:
-    """Stream one document of a shared case; logged with the clinic it was shared with."""
+    """Stream one document of a shared case; logged with the clinic it was shared with.
+
+    DICOM goes out de-identified (no name, IDs, birth date, address, institution or
+    private tags); concierge staff download the original from the admin.
+    """
     user = _user(request)
     document, clinics = portal_document_or_404(
         acting_user=user, reference=reference, document_id=document_id
     )
-    response = private_file_response(
-        document.file, download_name=document.download_name, content_type=document.content_type
-    )
+    response: HttpResponseBase
+    if document.kind == FileKind.DICOM:
+        if not document.file or not document.file.name:
+            raise Http404
+        try:
+            copy = deidentified_dicom(document.file)
+        except FileNotFoundError:
+            raise Http404 from None
+        except DeidentificationFailed as refused:
+            # Fail closed: the original is never the fallback.
+            return render(request, "portal_cases/document_refused.html", {
+                "case": document.case, "message": refused.message, "section": "cases",
+            }, status=409)
+        response = private_stream_response(
+            copy, download_name=document.download_name, content_type=document.content_type
+        )
+    else:
+        response = private_file_response(
+            document.file, download_name=document.download_name,
+            content_type=document.content_type,
+        )
     # Logged once the file is open: a missing file is a 404, not a download.
     document_download_record(document=document, acting_user=user, request=request,
                              clinic=clinics[0])

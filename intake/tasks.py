@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 from smtplib import SMTPException
 from typing import Any
 
 from celery import shared_task
 
 from . import emails
+from .services import access_tokens_purge, drafts_purge
+
+logger = logging.getLogger(__name__)
 
 TRANSIENT = (SMTPException, ConnectionError, TimeoutError)
 RETRY: dict[str, Any] = {
@@ -49,6 +53,15 @@ def send_case_link(case_id: int) -> None:
 def notify_concierge_message(message_id: int) -> None:
     """Email staff that a patient asked a question (reference and admin link only)."""
     emails.concierge_message_notify(message_id=message_id)
+
+
+@shared_task(ignore_result=True, acks_late=True)
+def intake_retention_sweep() -> dict[str, int]:
+    """Daily: delete idle drafts and long-dead links. A rerun finds nothing new."""
+    drafts = drafts_purge(acting_user=None)
+    links = access_tokens_purge()
+    logger.info("intake retention: %d drafts, %d links deleted", drafts, links)
+    return {"drafts": drafts, "links": links}
 
 
 # Celery autodiscovers intake.tasks only; INTAKE-STAFF's task lives in its own module.

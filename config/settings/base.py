@@ -267,6 +267,8 @@ INTAKE_PRIVACY_NOTICE_VERSION = env.str("INTAKE_PRIVACY_NOTICE_VERSION", default
 # django-ratelimit rate for the public intake POSTs and link requests, per client IP.
 INTAKE_RATE_LIMIT = env.str("INTAKE_RATE_LIMIT", default="30/m")
 INTAKE_LINK_RATE_LIMIT = env.str("INTAKE_LINK_RATE_LIMIT", default="5/h")
+# Drafts never submitted are deleted (answers, files, links) after this many idle days.
+INTAKE_DRAFT_RETENTION_DAYS = env.int("INTAKE_DRAFT_RETENTION_DAYS", default=30)
 
 # --- Celery -----------------------------------------------------------------
 CELERY_ACCEPT_CONTENT = ["json"]

@@ -11,7 +11,8 @@ The shared contract (docs in /work/brief/uploads-api.md):
 
 from __future__ import annotations
 
-from .downloads import private_file_response, safe_download_name
+from .deidentify import DeidentificationFailed, deidentified_dicom
+from .downloads import private_file_response, private_stream_response, safe_download_name
 from .handlers import CappedUploadHandler, upload_rejections
 from .kinds import (
     ALL_KINDS,
@@ -32,11 +33,14 @@ __all__ = [
     "DOCUMENT_KINDS",
     "EXTENSIONS",
     "CappedUploadHandler",
+    "DeidentificationFailed",
     "FileKind",
     "SanitizedUpload",
     "UploadRejected",
     "clean_display_name",
+    "deidentified_dicom",
     "private_file_response",
+    "private_stream_response",
     "safe_download_name",
     "sanitize_upload",
     "server_file_name",

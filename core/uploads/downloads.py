@@ -41,6 +41,18 @@ def private_file_response(
         handle = fieldfile.storage.open(fieldfile.name, "rb")
     except FileNotFoundError:
         raise Http404 from None
+    return private_stream_response(
+        handle, download_name=download_name, content_type=content_type, **kwargs
+    )
+
+
+def private_stream_response(
+    handle: Any, *, download_name: str, content_type: str, **kwargs: Any
+) -> FileResponse:
+    """``private_file_response`` for a file already open (e.g. a de-identified temp copy).
+
+    The response closes ``handle`` when it has been sent.
+    """
     response = FileResponse(
         handle,
         as_attachment=True,

@@ -16,6 +16,7 @@ from .drafts import (
     intake_draft_start,
     intake_missing_steps,
 )
+from .retention import access_tokens_purge, drafts_purge
 from .submission import intake_submit
 from .tokens import (
     access_link_url,
@@ -34,6 +35,7 @@ __all__ = [
     "access_token_issue_for_session",
     "access_token_lookup",
     "access_token_touch",
+    "access_tokens_purge",
     "access_tokens_revoke",
     "case_assign_owner",
     "case_bytes_left",
@@ -46,6 +48,7 @@ __all__ = [
     "case_withdraw",
     "clinic_share_grant",
     "clinic_share_revoke",
+    "drafts_purge",
     "intake_consent_record",
     "intake_draft_save",
     "intake_draft_start",

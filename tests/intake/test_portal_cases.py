@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
+import pydicom
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -89,7 +91,9 @@ def test_clinic_staff_download_a_shared_dicom(
     response = a_client.get(document_url(case, dicom))
 
     assert response.status_code == 200
-    assert b"".join(response.streaming_content) == DICOM_BYTES  # type: ignore[attr-defined]
+    body = b"".join(response.streaming_content)  # type: ignore[attr-defined]
+    assert body != DICOM_BYTES  # the de-identified copy (tests/intake/test_portal_deidentify.py)
+    assert pydicom.dcmread(io.BytesIO(body)).PatientIdentityRemoved == "YES"
     assert response["Content-Disposition"].startswith("attachment;")
     assert response["X-Content-Type-Options"] == "nosniff"
     event = AuditEvent.objects.get(action="portal.document_downloaded")
