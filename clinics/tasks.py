@@ -6,7 +6,6 @@ import logging
 from smtplib import SMTPException
 
 from celery import shared_task
-from django.utils import timezone
 
 from .models import ChangeRequest, CredentialNotice
 
@@ -43,26 +42,9 @@ def credential_notice_deliver(self: object, notice_id: int) -> None:
 )
 def change_request_decision_notify(self: object, change_request_id: int) -> None:
     """Tell the clinic user who asked that staff approved or rejected their change."""
-    from .emails import change_request_decision_message
+    from .services import change_request_decision_send
 
-    cr = ChangeRequest.objects.select_related("clinic", "submitted_by").filter(
-        pk=change_request_id
-    ).first()
-    if cr is None:
+    if not ChangeRequest.objects.filter(pk=change_request_id).exists():
         log.warning("change request %s is gone; nothing to send", change_request_id)
         return
-    if cr.is_pending:
-        return
-    claimed = ChangeRequest.objects.filter(
-        pk=cr.pk, decision_notified_at__isnull=True
-    ).update(decision_notified_at=timezone.now())
-    if not claimed:
-        return  # told already, or another worker got there first
-    message = change_request_decision_message(cr)
-    if message is None:
-        return
-    try:
-        message.send()
-    except TRANSIENT:
-        ChangeRequest.objects.filter(pk=cr.pk).update(decision_notified_at=None)
-        raise
+    change_request_decision_send(change_request_id=change_request_id)

@@ -3,7 +3,6 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
-from django.urls import NoReverseMatch, reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from django.views.generic import TemplateView
@@ -48,7 +47,4 @@ def after_login(request: HttpRequest) -> HttpResponse:
     user = request.user
     if user.is_staff:
         return redirect("admin:index")
-    try:
-        return redirect(reverse("portal:home"))
-    except NoReverseMatch:
-        return redirect("core:home")
+    return redirect("portal:home")

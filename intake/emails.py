@@ -24,7 +24,7 @@ from .services.tokens import access_link_url, access_token_issue
 log = logging.getLogger(__name__)
 
 
-def _render_and_send(
+def render_and_send(
     *,
     to: list[str],
     template: str,
@@ -75,7 +75,7 @@ def case_acknowledgement_send(*, case_id: int) -> bool:
         access_token_issue(case=case, purpose=TokenPurpose.CASE, acting_user=None),
         TokenPurpose.CASE,
     )
-    _render_and_send(
+    render_and_send(
         to=[case.patient.email],
         template="intake-acknowledgement",
         context={
@@ -102,7 +102,7 @@ def concierge_new_case_notify(*, case_id: int) -> bool:
         return False
     if case.concierge_notified_at is not None or case.is_draft:
         return False
-    _render_and_send(
+    render_and_send(
         to=[settings.CONCIERGE_EMAIL],
         template="intake-new-case-staff",
         context={
@@ -122,7 +122,7 @@ def _link_send(*, case: Case, purpose: str, template: str, url_key: str, link_da
     url = access_link_url(
         access_token_issue(case=case, purpose=purpose, acting_user=None), purpose
     )
-    _render_and_send(
+    render_and_send(
         to=[case.patient.email],
         template=template,
         context={"case": case, "patient": case.patient, url_key: url, "link_days": link_days},
@@ -165,7 +165,7 @@ def concierge_message_notify(*, message_id: int) -> bool:
         return False
     if message.staff_notified_at is not None:
         return False
-    _render_and_send(
+    render_and_send(
         to=[settings.CONCIERGE_EMAIL],
         template="intake-message-staff",
         context={"reference": message.case.reference, "admin_url": admin_case_url(message.case)},

@@ -30,7 +30,7 @@ from django_countries import countries
 from clinics.models import Clinic, ClinicStatus
 from core.models import User
 
-from .models import READINESS_TYPES, Case, CaseDocument, CaseStatus, ClinicShare
+from .models import Case, CaseDocument, CaseStatus, ClinicShare
 from .models.case import REFERENCE_RE
 
 PORTAL_VISIBLE_STATUSES: frozenset[str] = frozenset(
@@ -53,9 +53,6 @@ def portal_shares(*, acting_user: User) -> QuerySet[ClinicShare]:
     """Active shares with the acting user's vetted clinics, of visible cases, newest first."""
     if not _user_ok(acting_user):
         return ClinicShare.objects.none()
-    ready_docs = CaseDocument.objects.filter(
-        case_id=OuterRef("case_id"), doc_type__in=READINESS_TYPES
-    )
     return (
         ClinicShare.objects.active()
         .filter(
@@ -63,10 +60,7 @@ def portal_shares(*, acting_user: User) -> QuerySet[ClinicShare]:
             case__status__in=PORTAL_VISIBLE_STATUSES,
         )
         .select_related("case", "case__condition", "case__patient", "clinic")
-        .annotate(
-            document_count=Count("case__documents", distinct=True),
-            has_ready_documents=Exists(ready_docs),
-        )
+        .annotate(document_count=Count("case__documents", distinct=True))
         .order_by("-granted_at", "-pk")
     )
 

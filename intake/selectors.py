@@ -105,3 +105,8 @@ def open_cases_for_email(*, email: str, limit: int) -> list[tuple[int, str]]:
         .order_by("-created_at")
         .values_list("pk", "status")[:limit]
     )
+
+
+def case_consents_to_share(*, case: Case) -> bool:
+    """Whether the patient agreed to share this case with clinics they choose."""
+    return case.consents.filter(share_with_chosen_clinics=True).exists()

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from core.audit import audit_event_record
 
-from .emails import _render_and_send
+from .emails import render_and_send
 from .models import Proposal, ProposalStatus, TokenPurpose
 from .services.tokens import access_link_url, access_token_issue
 
@@ -47,7 +47,7 @@ def proposal_ready_notify(*, proposal_id: int) -> bool:
             access_token_issue(case=case, purpose=TokenPurpose.CASE, acting_user=None),
             TokenPurpose.CASE,
         )
-        _render_and_send(
+        render_and_send(
             to=[case.patient.email], template="proposal-ready",
             context={
                 "case": case, "patient": case.patient, "case_url": url,

@@ -8,19 +8,13 @@ from __future__ import annotations
 
 from django.http import Http404
 
-from core.models import Role, User
+from core.models import User
 
 from .models import CaseDocument
 
 
 def user_is_concierge(user: User | None) -> bool:
-    return bool(
-        user is not None
-        and user.is_authenticated
-        and user.is_active
-        and user.is_staff
-        and (user.is_superuser or user.has_role(Role.CONCIERGE))
-    )
+    return bool(user is not None and user.is_authenticated and user.is_concierge)
 
 
 def staff_document_or_404(

@@ -8,7 +8,7 @@ from typing import Any
 
 from celery import shared_task
 
-from . import emails
+from . import emails, staff_emails
 from .services import access_tokens_purge, drafts_purge
 
 logger = logging.getLogger(__name__)
@@ -55,6 +55,12 @@ def notify_concierge_message(message_id: int) -> None:
     emails.concierge_message_notify(message_id=message_id)
 
 
+@shared_task(**RETRY)
+def send_proposal_ready(proposal_id: int) -> None:
+    """Email the patient a link to the sent proposal (claimed once; retried on SMTP errors)."""
+    staff_emails.proposal_ready_notify(proposal_id=proposal_id)
+
+
 @shared_task(ignore_result=True, acks_late=True)
 def intake_retention_sweep() -> dict[str, int]:
     """Daily: delete idle drafts and long-dead links. A rerun finds nothing new."""
@@ -65,4 +71,3 @@ def intake_retention_sweep() -> dict[str, int]:
 
 
 # Celery autodiscovers intake.tasks only; INTAKE-STAFF's task lives in its own module.
-from .staff_tasks import send_proposal_ready  # noqa: E402,F401

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from core.audit import audit_event_record
-from core.uploads import private_file_response
+from core.uploads import EXTENSIONS, private_file_response
 
 from ..models import Credential, CredentialNotice, CredentialStatus
 from ..services import credential_reject, credential_verify
@@ -123,7 +123,7 @@ class CredentialAdmin(ConciergeAdminMixin, SimpleHistoryAdmin):
             action="clinics.credential.downloaded", acting_user=acting(request),
             target=credential, request=request, data={"clinic": credential.clinic_id},
         )
-        ext = {"pdf": ".pdf", "jpeg": ".jpg", "png": ".png"}.get(credential.document_kind, "")
+        ext = EXTENSIONS.get(credential.document_kind, "")  # type: ignore[call-overload]
         return private_file_response(
             credential.document,
             download_name=f"{credential.clinic.slug}-{credential.kind}-{credential.pk}{ext}",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
@@ -118,11 +118,3 @@ class ChangeRequest(TimeStampedModel):
     @property
     def is_pending(self) -> bool:
         return self.status == ChangeRequestStatus.PENDING
-
-    def diff_rows(self, current: dict[str, Any] | None = None) -> list[tuple[str, Any, Any, Any]]:
-        """(field, value when proposed, current value, proposed value) for display."""
-        current = current or {}
-        return [
-            (name, self.original.get(name), current.get(name, self.original.get(name)), new)
-            for name, new in sorted(self.changes.items())
-        ]

@@ -21,19 +21,16 @@ from .portal import (
 from .public import (
     DirectoryFilters,
     DirectorySort,
-    current_credentials,
     directory_clinics,
     directory_condition_choices,
     directory_facets,
     public_clinic_profile,
-    public_offerings,
 )
 
 __all__ = [
     "DirectoryFilters",
     "DirectorySort",
     "credential_for_download",
-    "current_credentials",
     "directory_clinics",
     "directory_condition_choices",
     "directory_facets",
@@ -51,5 +48,4 @@ __all__ = [
     "portal_review",
     "portal_reviews",
     "public_clinic_profile",
-    "public_offerings",
 ]

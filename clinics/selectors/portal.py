@@ -193,7 +193,7 @@ def portal_dashboard_counts(*, acting_user: User, clinic: Clinic) -> dict[str, i
     return {
         "pending_changes": changes.filter(status=ChangeRequestStatus.PENDING).count(),
         "live_offerings": offerings.filter(status=OfferingStatus.LIVE).count(),
-        "expiring_credentials": credentials.expiring_within(30, today).count(),
+        "expiring_credentials": credentials.expiring_within(30, today).not_renewed().count(),
         "expired_credentials": credentials.expired(today).not_renewed().count(),
         "pending_credentials": credentials.filter(status=CredentialStatus.PENDING).count(),
     }

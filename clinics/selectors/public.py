@@ -116,29 +116,8 @@ def _offering_q(filters: DirectoryFilters) -> Q:
     return q
 
 
-def public_offerings(on: dt.date | None = None) -> QuerySet[Offering]:
-    """Live offerings with their compliance and badge annotations, conditions prefetched."""
-    return (
-        Offering.objects.live()
-        .with_compliance()
-        .with_badge(on)
-        .prefetch_related(Prefetch("conditions", queryset=Condition.objects.order_by("name")))
-        .order_by("price_min_usd", "title", "pk")
-    )
-
-
 CREDENTIAL_COLUMNS = ("id", "clinic_id", "kind", "issuer", "number", "issued_on", "expires_on",
                       "verified_at", "status")
-
-
-def current_credentials(on: dt.date | None = None) -> QuerySet[Credential]:
-    """Verified credentials that are in date and not replaced by a newer one."""
-    return (
-        Credential.objects.current(on)
-        .not_renewed()
-        .only(*CREDENTIAL_COLUMNS)
-        .order_by("kind", "-verified_at")
-    )
 
 
 def _current_credentials_all(day: dt.date) -> QuerySet[Credential]:

@@ -18,6 +18,7 @@ from .catalogue import (
 from .changes import (
     ContentUpdateResult,
     change_request_approve,
+    change_request_decision_send,
     change_request_reject,
     change_request_submit,
     clinic_content_update,
@@ -50,6 +51,7 @@ __all__ = [
     "DiffRow",
     "SweepResult",
     "change_request_approve",
+    "change_request_decision_send",
     "change_request_diff",
     "change_request_fingerprint",
     "change_request_reject",

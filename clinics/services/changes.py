@@ -325,6 +325,10 @@ def change_request_approve(
     if clinic_of(target).pk != cr.clinic_id:
         raise DomainError(_("This item belongs to another clinic."), code="wrong_clinic")
     refuse_fields(type(target), set(cr.changes), target.VETTED_FACT_FIELDS)  # type: ignore[attr-defined]
+    if (cr.kind == ChangeRequestKind.CREATE and isinstance(target, Offering)
+            and target.status == OfferingStatus.WITHDRAWN):
+        # The clinic took its proposal back while it waited: approving must not publish it.
+        raise DomainError(_("The item this request changes no longer exists."), code="withdrawn")
     if reviewed is not None and reviewed != change_request_fingerprint(cr, target):
         raise DomainError(
             _("This change request or the published values changed after you opened it. "
@@ -409,9 +413,40 @@ def _notify_decision(cr: ChangeRequest) -> None:
         change_request_decision_notify.delay_on_commit(cr.pk)  # type: ignore[attr-defined]
 
 
+def change_request_decision_send(*, change_request_id: int) -> bool:
+    """Tell the clinic user who asked that staff decided, at most once; True if sent.
+
+    Claimed with a conditional UPDATE outside any transaction (never hold one
+    open over SMTP); on a transient error the claim is released for the retry.
+    """
+    from ..emails import change_request_decision_message
+    from ..tasks import TRANSIENT
+
+    cr = ChangeRequest.objects.select_related("clinic", "submitted_by").filter(
+        pk=change_request_id
+    ).first()
+    if cr is None or cr.is_pending:
+        return False
+    claimed = ChangeRequest.objects.filter(
+        pk=cr.pk, decision_notified_at__isnull=True
+    ).update(decision_notified_at=timezone.now())
+    if not claimed:
+        return False  # told already, or another worker got there first
+    message = change_request_decision_message(cr)
+    if message is None:
+        return False
+    try:
+        message.send()
+    except TRANSIENT:
+        ChangeRequest.objects.filter(pk=cr.pk).update(decision_notified_at=None)
+        raise
+    return True
+
+
 __all__ = [
     "ContentUpdateResult",
     "change_request_approve",
+    "change_request_decision_send",
     "change_request_reject",
     "change_request_submit",
     "clinic_content_update",

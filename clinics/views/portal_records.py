@@ -15,7 +15,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from core.exceptions import DomainError
-from core.uploads import UploadRejected, private_file_response, upload_rejections
+from core.uploads import EXTENSIONS, UploadRejected, private_file_response, upload_rejections
 
 from ..forms import CredentialUploadForm, ReviewReplyForm
 from ..models import Clinic
@@ -86,7 +86,7 @@ def credential_document(request: HttpRequest, pk: int) -> FileResponse:
     wrong id, so the URL never confirms that a document exists.
     """
     credential = credential_for_download(acting_user=request.user, pk=pk)  # type: ignore[arg-type]
-    extension = {"pdf": ".pdf", "jpeg": ".jpg", "png": ".png"}.get(credential.document_kind, "")
+    extension = EXTENSIONS.get(credential.document_kind, "")  # type: ignore[call-overload]
     return private_file_response(
         credential.document,
         download_name=f"credential-{credential.pk}-{credential.kind}{extension}",

@@ -144,7 +144,7 @@ def proposal_send(
     "matched" when it was "ready for clinics". The email goes after commit
     (``send_proposal_ready``). Audits ``intake.proposal_sent``.
     """
-    from ..staff_tasks import send_proposal_ready
+    from ..tasks import send_proposal_ready
 
     # Case first, then proposal: the same order as matching_propose, so the two
     # can never wait on each other.

@@ -23,6 +23,7 @@ from ..selectors import (
     SESSION_CASES,
     SESSION_DONE,
     active_shares_for_case,
+    case_consents_to_share,
     documents_for_case,
     messages_for_case,
     patient_case_or_404,
@@ -64,7 +65,7 @@ def _page(request: HttpRequest, case: Case, *, status: int = 200, **forms: objec
         "message_form": forms.get("message_form") or MessageForm(),
         "withdraw_form": forms.get("withdraw_form") or WithdrawForm(),
         "max_case_mb": settings.INTAKE_MAX_CASE_BYTES // 2**20,
-        "consented_to_share": case.consents.filter(share_with_chosen_clinics=True).exists(),
+        "consented_to_share": case_consents_to_share(case=case),
     }
     # The viewer's zone: the browser's (tz.js cookie) once known; before that (the first
     # visit from the emailed link) the zone the patient gave us, not UTC.

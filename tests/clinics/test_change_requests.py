@@ -33,6 +33,7 @@ from clinics.services import (
     clinic_cosmetic_update,
     doctor_propose,
     offering_create,
+    offering_withdraw,
 )
 from clinics.tasks import change_request_decision_notify
 from core.exceptions import DomainError
@@ -303,6 +304,31 @@ def test_a_clinics_new_offering_waits_for_staff_then_goes_live(
     offering.refresh_from_db()
     assert offering.status == OfferingStatus.LIVE
     assert list(Offering.objects.public()) == [offering]
+
+
+def test_approving_a_new_offering_the_clinic_withdrew_does_not_publish_it(
+    personas: Personas, knee: Condition
+) -> None:
+    """
+    GIVEN a clinic's new offering awaiting staff, which the clinic then withdraws
+    WHEN staff approve its (still pending) creation request
+    THEN it is refused and the offering stays off the public profile
+    """
+    offering, cr = offering_create(
+        clinic=personas.clinic_a, conditions=[knee], acting_user=personas.clinic_a_staff,
+        data={"title": "Fat MSC", "cell_type": "msc", "cell_source": "adipose",
+              "origin": "autologous", "manipulation": "minimal", "volume_ml": "8",
+              "route": "joint", "price_min": "3000", "price_max": "4000"},
+    )
+    assert cr is not None
+    offering_withdraw(offering=offering, acting_user=personas.clinic_a_staff)
+
+    with pytest.raises(DomainError) as exc:
+        change_request_approve(change_request=cr, acting_user=personas.concierge)
+    assert exc.value.code == "withdrawn"
+    offering.refresh_from_db()
+    assert offering.status == OfferingStatus.WITHDRAWN
+    assert not Offering.objects.public().exists()
 
 
 def test_editing_a_pending_new_offering_updates_it_in_place(

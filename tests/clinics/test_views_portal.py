@@ -160,6 +160,27 @@ def test_a_clinic_under_review_still_manages_its_portal_but_is_not_public(
     assert "Under review: not public" in body
 
 
+def test_the_dashboard_does_not_count_a_renewed_credential_as_expiring(
+    personas: Personas,
+) -> None:
+    """GIVEN a licence expiring in ten days and its verified renewal
+    WHEN the clinic's dashboard counts what to act on
+    THEN nothing is expiring, as the daily sweep (which sends no notice) also judges."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from clinics.selectors import portal_dashboard_counts
+
+    today = timezone.localdate()
+    CredentialFactory(clinic=personas.clinic_a, expires_on=today + dt.timedelta(days=10))
+    counts = portal_dashboard_counts(acting_user=personas.clinic_a_staff, clinic=personas.clinic_a)
+    assert counts["expiring_credentials"] == 1
+    CredentialFactory(clinic=personas.clinic_a, expires_on=today + dt.timedelta(days=400))
+    counts = portal_dashboard_counts(acting_user=personas.clinic_a_staff, clinic=personas.clinic_a)
+    assert counts["expiring_credentials"] == 0
+
+
 # --- Every page of one's own clinic renders -----------------------------------------------------
 def test_every_portal_page_of_my_clinic_renders(client: Client, world: Personas) -> None:
     a = world.extra["Alfa"]

@@ -13,77 +13,12 @@ from django.core.files.storage import FileSystemStorage
 from django.db.models import FileField
 from django.db.models.fields.files import FieldFile
 from pydicom import dcmread
-from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.encaps import encapsulate
-from pydicom.sequence import Sequence
-from pydicom.uid import (
-    UID,
-    ExplicitVRLittleEndian,
-    ImplicitVRLittleEndian,
-    JPEGBaseline8Bit,
-    MRImageStorage,
-    generate_uid,
-)
+from pydicom.uid import ExplicitVRLittleEndian, ImplicitVRLittleEndian, JPEGBaseline8Bit
 
 from core.uploads import DeidentificationFailed, deidentified_dicom
 
-from .upload_samples import dicom_stream
-
-IDENTIFIERS = {
-    "PatientName": "Doe^Jane",
-    "PatientID": "PAT-0042",
-    "PatientBirthDate": "19650412",
-    "PatientAddress": "12 Calle Mayor, Madrid",
-    "PatientTelephoneNumbers": "+34600999888",
-    "OtherPatientIDs": "OLD-77",
-    "OtherPatientNames": "Doe^Janet",
-    "PatientMotherBirthName": "Roe^Mary",
-    "ReferringPhysicianName": "House^Gregory",
-    "InstitutionName": "Hospital Santa Rosa",
-    "InstitutionAddress": "1 Plaza Hospital, Madrid",
-    "AccessionNumber": "ACC-991",
-    "StudyID": "STUDY-5",
-}
-SECRETS = [value.encode() for value in IDENTIFIERS.values()] + [b"VENDOR SECRET NAME"]
-
-
-def identified_dicom(
-    *, pixel_data: bytes = bytes(range(256)) * 4, transfer_syntax: UID = ExplicitVRLittleEndian,
-    preamble: bytes = bytes(128),
-) -> bytes:
-    meta = FileMetaDataset()
-    meta.MediaStorageSOPClassUID = MRImageStorage
-    meta.MediaStorageSOPInstanceUID = generate_uid()
-    meta.TransferSyntaxUID = transfer_syntax
-    ds = Dataset()
-    ds.file_meta = meta
-    ds.SOPClassUID = MRImageStorage
-    ds.SOPInstanceUID = meta.MediaStorageSOPInstanceUID
-    for keyword, value in IDENTIFIERS.items():
-        setattr(ds, keyword, value)
-    ds.PatientSex = "F"
-    ds.PatientAge = "061Y"
-    ds.Modality = "MR"
-    ds.BodyPartExamined = "KNEE"
-    ds.StudyDate = "20240301"
-    request = Dataset()
-    request.RequestingPhysician = "Wilson^James"
-    request.InstitutionName = "Hospital Santa Rosa"
-    ds.RequestAttributesSequence = Sequence([request])
-    block = ds.private_block(0x0029, "ACME 1.0", create=True)
-    block.add_new(0x10, "LO", "VENDOR SECRET NAME")
-    ds.Rows, ds.Columns = 32, 32
-    ds.BitsAllocated, ds.BitsStored, ds.HighBit = 8, 8, 7
-    ds.SamplesPerPixel, ds.PixelRepresentation = 1, 0
-    ds.PhotometricInterpretation = "MONOCHROME2"
-    ds.PixelData = pixel_data
-    if transfer_syntax == JPEGBaseline8Bit:
-        ds["PixelData"].VR = "OB"
-        ds["PixelData"].is_undefined_length = True
-    ds.preamble = preamble
-    buffer = io.BytesIO()
-    ds.save_as(buffer, enforce_file_format=True)
-    return buffer.getvalue()
+from .upload_samples import SECRETS, dicom_stream, identified_dicom
 
 
 def stored(tmp_path: Path, data: bytes | None = None, *, name: str = "study.dcm") -> FieldFile:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import io
-import struct
-import zlib
 
 from django.core.files.uploadedfile import SimpleUploadedFile
+
+from tests.core import upload_samples
+from tests.core.upload_samples import bomb_png
 
 
 def pdf_bytes(text: str = "Knee MRI report") -> bytes:
@@ -61,20 +62,15 @@ def png_bytes(size: tuple[int, int] = (32, 32)) -> bytes:
 
 def png_bomb_bytes(side: int = 20_000) -> bytes:
     """A tiny PNG that claims side x side pixels (a decompression bomb)."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return (
-            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-        )
-
-    raw_row = b"\x00" + b"\x00" * side
-    compressor = zlib.compressobj(9)
-    body = b"".join(compressor.compress(raw_row) for _ in range(64)) + compressor.flush()
-    ihdr = struct.pack(">IIBBBBB", side, side, 8, 0, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", body) + chunk(b"IEND", b"")
+    return bomb_png(side, side)
 
 
-def dicom_bytes(*, preamble: bytes = b"\x00" * 128, pixels: int = 16) -> bytes:
+def dicom_bytes(
+    *,
+    preamble: bytes = b"\x00" * 128,
+    pixels: int = 16,
+    study_date: str = "20240301",
+) -> bytes:
     """A tiny but real DICOM file (file meta, DICM at 128) written by pydicom."""
     from pydicom.dataset import Dataset, FileMetaDataset
     from pydicom.uid import ExplicitVRLittleEndian, MRImageStorage, generate_uid
@@ -89,7 +85,7 @@ def dicom_bytes(*, preamble: bytes = b"\x00" * 128, pixels: int = 16) -> bytes:
     ds.SOPInstanceUID = meta.MediaStorageSOPInstanceUID
     ds.Modality = "MR"
     ds.BodyPartExamined = "KNEE"
-    ds.StudyDate = "20240301"
+    ds.StudyDate = study_date
     ds.PatientName = "Test^Patient"
     ds.Rows = pixels
     ds.Columns = pixels
@@ -109,7 +105,7 @@ def dicom_bytes(*, preamble: bytes = b"\x00" * 128, pixels: int = 16) -> bytes:
 def upload(
     name: str, data: bytes, content_type: str = "application/octet-stream"
 ) -> SimpleUploadedFile:
-    return SimpleUploadedFile(name, data, content_type=content_type)
+    return upload_samples.upload(data, name, content_type)
 
 
 def html_part(message: object) -> str:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import io
 
 import factory
 from django.core.files.base import ContentFile
@@ -31,38 +30,9 @@ from intake.models import (
 )
 from tests.factories import ClinicFactory, ConditionFactory
 
+from .files import dicom_bytes
 
-def dicom_bytes(*, modality: str = "MR", body_part: str = "KNEE") -> bytes:
-    """A small but valid DICOM Part 10 file (preamble, DICM, meta, an 8x8 image)."""
-    from pydicom.dataset import Dataset, FileMetaDataset
-    from pydicom.uid import ExplicitVRLittleEndian, MRImageStorage, generate_uid
-
-    meta = FileMetaDataset()
-    meta.MediaStorageSOPClassUID = MRImageStorage
-    meta.MediaStorageSOPInstanceUID = generate_uid()
-    meta.TransferSyntaxUID = ExplicitVRLittleEndian
-    ds = Dataset()
-    ds.file_meta = meta
-    ds.SOPClassUID = MRImageStorage
-    ds.SOPInstanceUID = meta.MediaStorageSOPInstanceUID
-    ds.Modality = modality
-    ds.BodyPartExamined = body_part
-    ds.StudyDate = "20261001"
-    ds.Rows = 8
-    ds.Columns = 8
-    ds.BitsAllocated = 8
-    ds.BitsStored = 8
-    ds.HighBit = 7
-    ds.SamplesPerPixel = 1
-    ds.PixelRepresentation = 0
-    ds.PhotometricInterpretation = "MONOCHROME2"
-    ds.PixelData = bytes(range(64))
-    buffer = io.BytesIO()
-    ds.save_as(buffer, enforce_file_format=True)
-    return buffer.getvalue()
-
-
-DICOM_BYTES = dicom_bytes()
+DICOM_BYTES = dicom_bytes(pixels=8, study_date="20261001")
 PDF_BYTES = simple_pdf("Discharge letter", ["Knee osteoarthritis, grade 3"])
 
 

@@ -14,7 +14,7 @@ from core.models import AuditEvent
 from intake.models import CaseStatus, Proposal, ProposalStatus, TokenPurpose
 from intake.services.proposals import Curation, proposal_curate, proposal_send
 from intake.staff_emails import proposal_ready_notify
-from intake.staff_tasks import send_proposal_ready
+from intake.tasks import send_proposal_ready
 from tests.clinics.factories import LegalityRuleFactory, OfferingFactory
 from tests.factories import ClinicFactory, ConditionFactory
 
@@ -184,7 +184,7 @@ def test_a_failed_send_releases_the_claim_for_the_retry(
     def boom(*args: Any, **kwargs: Any) -> None:
         raise SMTPException("421 try later")
 
-    monkeypatch.setattr("intake.staff_emails._render_and_send", boom)
+    monkeypatch.setattr("intake.staff_emails.render_and_send", boom)
     with pytest.raises(SMTPException):
         proposal_ready_notify(proposal_id=draft.pk)
     draft.refresh_from_db()

@@ -13,7 +13,7 @@ from django.urls import reverse
 from pydicom import dcmread
 
 from core.models import AuditEvent
-from tests.core.test_uploads_deidentify import SECRETS, identified_dicom
+from tests.core.upload_samples import SECRETS, identified_dicom
 
 from .staff_factories import CaseDocumentFactory, shared_case
 
