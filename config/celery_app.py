@@ -29,6 +29,14 @@ app.conf.beat_schedule = {
         "args": ("beat",),
         "options": {"expires": 60},
     },
+    # The outbox dispatcher: claims due e-mails and enqueues their sends. Commits
+    # nudge it too, so this tick only catches retries, leases that ran out and
+    # messages the broker lost.
+    "outbox-dispatch": {
+        "task": "core.tasks.outbox_dispatch",
+        "schedule": _every(int(os.environ.get("OUTBOX_DISPATCH_EVERY", "5"))),
+        "options": {"expires": 30},
+    },
     # Credential expiry: warn 30 days ahead, queue clinics whose required
     # credential expired, flag legality conflicts. Idempotent, so a rerun is safe.
     "clinics-credential-expiry-daily": {

@@ -1,13 +1,20 @@
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from .models import AuditEvent, Heartbeat, User
+from .admin_access import ConciergeAdminMixin
+from .exceptions import DomainError
+from .models import AuditEvent, Heartbeat, Notification, NotificationStatus, User
+from .notifications.services import notification_cancel, notification_resend
 
 
 @admin.register(User)
@@ -52,3 +59,109 @@ class AuditEventAdmin(ReadOnlyAdmin):
 @admin.register(Heartbeat)
 class HeartbeatAdmin(ReadOnlyAdmin):
     list_display = ("name", "seen_at")
+
+
+class DueFilter(admin.SimpleListFilter):
+    title = _("due")
+    parameter_name = "due"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [("overdue", _("Due now or overdue")), ("later", _("Later"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        now = timezone.now()
+        if self.value() == "overdue":
+            return queryset.filter(status=NotificationStatus.QUEUED, due_at__lte=now)
+        if self.value() == "later":
+            return queryset.filter(status=NotificationStatus.QUEUED, due_at__gt=now)
+        return queryset
+
+
+class FailedTodayFilter(admin.SimpleListFilter):
+    title = _("failed today")
+    parameter_name = "failed_today"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [("yes", _("Failed in the last 24 hours"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        if self.value() == "yes":
+            return queryset.filter(
+                status=NotificationStatus.FAILED,
+                status_changed_at__gte=timezone.now() - timedelta(hours=24),
+            )
+        return queryset
+
+
+@admin.register(Notification)
+class NotificationAdmin(ConciergeAdminMixin, admin.ModelAdmin):
+    """The outbox, read-only but for two actions that call services. No bodies are
+    stored, so none can be shown: a message is rendered only when it is sent."""
+
+    list_display = (
+        "id", "kind", "status_badge", "recipient", "due_at", "attempts", "last_error", "sent_at",
+    )
+    list_filter = ("status", "kind", DueFilter, FailedTodayFilter)
+    search_fields = ("=id", "kind", "message_id", "dedupe_key")
+    list_select_related = ("recipient_user", "about_type")
+    date_hierarchy = "created_at"
+    ordering = ("-created_at",)
+    actions = ("resend_selected", "cancel_selected")
+    fields = (
+        "kind", "status", "recipient_user", "recipient_address", "language", "time_zone",
+        "about_type", "about_id", "dedupe_key", "priority", "due_at", "attempts",
+        "lease_expires_at", "last_error", "message_id", "created_at", "status_changed_at",
+        "sent_at",
+    )
+    readonly_fields = fields
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # the actions are the only writes, through services
+
+    @admin.display(description=_("status"), ordering="status")
+    def status_badge(self, obj: Notification) -> str:
+        colour = {
+            NotificationStatus.FAILED: "#842029",
+            NotificationStatus.SENT: "#0f5132",
+            NotificationStatus.CANCELLED: "#495057",
+        }.get(NotificationStatus(obj.status), "#084298")
+        return format_html(
+            '<strong style="color:{}">{}</strong>', colour, obj.get_status_display()
+        )
+
+    @admin.display(description=_("recipient"))
+    def recipient(self, obj: Notification) -> str:
+        if obj.recipient_user is not None:
+            return str(obj.recipient_user.email)
+        if obj.recipient_address:
+            return obj.recipient_address
+        return str(_("found at send time (%(what)s #%(id)s)")) % {
+            "what": obj.about_type.model if obj.about_type else "-",
+            "id": obj.about_id,
+        }
+
+    def _apply(self, request: HttpRequest, queryset: QuerySet[Any], service: Any) -> None:
+        done, refused = 0, 0
+        for notification in queryset:
+            try:
+                service(notification=notification, acting_user=request.user)
+                done += 1
+            except DomainError:
+                refused += 1
+        if done:
+            self.message_user(request, _("%(n)d message(s) updated.") % {"n": done})
+        if refused:
+            self.message_user(
+                request,
+                _("%(n)d message(s) could not be changed from their current state.")
+                % {"n": refused},
+                level=messages.WARNING,
+            )
+
+    @admin.action(description=_("Send again (failed or cancelled)"))
+    def resend_selected(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        self._apply(request, queryset, notification_resend)
+
+    @admin.action(description=_("Cancel"))
+    def cancel_selected(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        self._apply(request, queryset, notification_cancel)

@@ -69,10 +69,11 @@ def check_cache() -> CheckResult:
 
 
 def check_broker() -> CheckResult:
-    from config.celery_app import app
+    # Celery's current app, not config.celery_app: core sits below config.
+    from celery import current_app
 
     try:
-        with app.connection_for_write() as conn:
+        with current_app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, timeout=2)
             transport = conn.transport_cls
     except Exception as exc:
@@ -119,6 +120,29 @@ def check_beat() -> CheckResult:
     return CheckResult(age <= limit, f"last beat canary ran {age:.0f}s ago")
 
 
+def check_outbox() -> CheckResult:
+    """Red when the oldest message due now has waited past OUTBOX_HEALTH_MAX_AGE."""
+    from .notifications.models import Notification, NotificationStatus
+
+    now = timezone.now()
+    try:
+        oldest = (
+            Notification.objects.filter(status=NotificationStatus.QUEUED, due_at__lte=now)
+            .order_by("due_at")
+            .values_list("due_at", flat=True)
+            .first()
+        )
+        stuck = Notification.objects.filter(
+            status=NotificationStatus.SENDING, lease_expires_at__lt=now
+        ).count()
+    except Exception as exc:
+        log.warning("health: outbox check failed: %r", exc)
+        return CheckResult(False, type(exc).__name__)
+    age = 0.0 if oldest is None else (now - oldest).total_seconds()
+    detail = f"oldest due e-mail waiting {age:.0f}s; {stuck} with an expired lease"
+    return CheckResult(age <= settings.OUTBOX_HEALTH_MAX_AGE, detail)
+
+
 def run_checks() -> dict[str, CheckResult]:
     results = {
         "database": check_database(),
@@ -128,4 +152,5 @@ def run_checks() -> dict[str, CheckResult]:
     db_ok = results["database"].ok
     results["worker"] = check_worker() if db_ok else CheckResult(False, "database down")
     results["beat"] = check_beat() if db_ok else CheckResult(False, "database down")
+    results["outbox"] = check_outbox() if db_ok else CheckResult(False, "database down")
     return results

@@ -148,3 +148,18 @@ class Heartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} @ {self.seen_at:%Y-%m-%d %H:%M:%S}"
+
+
+# The outbox row lives with its services in core.notifications; Django finds
+# models through this module.
+from .notifications.models import Notification, NotificationStatus  # noqa: E402
+
+__all__ = [
+    "AuditEvent",
+    "Heartbeat",
+    "Notification",
+    "NotificationStatus",
+    "Role",
+    "TimeStampedModel",
+    "User",
+]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
-
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
@@ -13,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from core.models import TimeStampedModel
+from core.transitions import StatusMachine, TransitionTable
 
 from .clinic import Clinic
 
@@ -29,7 +28,7 @@ class ChangeRequestStatus(models.TextChoices):
     SUPERSEDED = "superseded", _("Replaced by a later request")
 
 
-class ChangeRequest(TimeStampedModel):
+class ChangeRequest(StatusMachine, TimeStampedModel):
     """A proposed change to vetted facts of a Clinic, Offering or Doctor.
 
     ``changes`` maps field name -> proposed value and ``original`` the values when
@@ -39,19 +38,26 @@ class ChangeRequest(TimeStampedModel):
     Approval applies the changes through ``change_request_approve``.
     """
 
-    TRANSITIONS: ClassVar[dict[str, frozenset[str]]] = {
-        ChangeRequestStatus.PENDING: frozenset(
-            {ChangeRequestStatus.APPROVED, ChangeRequestStatus.REJECTED,
-             ChangeRequestStatus.SUPERSEDED}
-        ),
-        ChangeRequestStatus.APPROVED: frozenset(),
-        ChangeRequestStatus.REJECTED: frozenset(),
-        ChangeRequestStatus.SUPERSEDED: frozenset(),
-    }
+    TRANSITIONS = TransitionTable(
+        {
+            ChangeRequestStatus.PENDING: frozenset(
+                {
+                    ChangeRequestStatus.APPROVED,
+                    ChangeRequestStatus.REJECTED,
+                    ChangeRequestStatus.SUPERSEDED,
+                }
+            ),
+            ChangeRequestStatus.APPROVED: frozenset(),
+            ChangeRequestStatus.REJECTED: frozenset(),
+            ChangeRequestStatus.SUPERSEDED: frozenset(),
+        }
+    )
 
     clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="change_requests")
     kind = models.CharField(
-        _("kind"), max_length=8, choices=ChangeRequestKind.choices,
+        _("kind"),
+        max_length=8,
+        choices=ChangeRequestKind.choices,
         default=ChangeRequestKind.UPDATE,
     )
     target_type = models.ForeignKey(
@@ -64,24 +70,39 @@ class ChangeRequest(TimeStampedModel):
         _("values when proposed"), encoder=DjangoJSONEncoder, default=dict, blank=True
     )
     status = models.CharField(
-        _("status"), max_length=10, choices=ChangeRequestStatus.choices,
-        default=ChangeRequestStatus.PENDING, db_index=True,
+        _("status"),
+        max_length=10,
+        choices=ChangeRequestStatus.choices,
+        default=ChangeRequestStatus.PENDING,
+        db_index=True,
     )
     submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("submitted by"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("submitted by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("decided by"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     decision_note = models.CharField(_("note to the clinic"), max_length=500, blank=True)
     # Claimed by the notify task before it sends, so a redelivered task sends nothing twice.
     decision_notified_at = models.DateTimeField(_("clinic told"), null=True, blank=True)
     superseded_by = models.ForeignKey(
-        "self", verbose_name=_("replaced by"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
+        "self",
+        verbose_name=_("replaced by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
 
     history = HistoricalRecords()
@@ -111,9 +132,6 @@ class ChangeRequest(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.get_kind_display()} - {self.clinic}"
-
-    def can_transition_to(self, new_status: str) -> bool:
-        return new_status in self.TRANSITIONS.get(self.status, frozenset())
 
     @property
     def is_pending(self) -> bool:

@@ -16,6 +16,7 @@ from simple_history.models import HistoricalRecords
 from timezone_field import TimeZoneField
 
 from core.models import TimeStampedModel
+from core.transitions import StatusMachine, TransitionTable
 
 from ..querysets import ClinicQuerySet
 
@@ -36,7 +37,6 @@ class ReviewQueueReason(models.TextChoices):
     STAFF = "staff", _("Requested by staff")
 
 
-
 # URL segments the clinic portal uses next to /portal/<slug>/: a clinic with one of
 # these slugs would be shadowed by (or shadow) another page.
 RESERVED_SLUGS = frozenset({"cases", "credential-documents", "new", "admin", "static"})
@@ -47,7 +47,7 @@ def validate_clinic_slug(value: str) -> None:
         raise ValidationError(_("This address is reserved; choose another slug."), code="reserved")
 
 
-class Clinic(TimeStampedModel):
+class Clinic(StatusMachine, TimeStampedModel):
     """A clinic we know of. Only ``vetted`` clinics are ever public.
 
     Nothing here can be bought: there is no field a clinic pays for, and the
@@ -55,15 +55,17 @@ class Clinic(TimeStampedModel):
     vetting results and patient reviews.
     """
 
-    TRANSITIONS: ClassVar[dict[str, frozenset[str]]] = {
-        ClinicStatus.APPLIED: frozenset({ClinicStatus.UNDER_REVIEW, ClinicStatus.REJECTED}),
-        ClinicStatus.UNDER_REVIEW: frozenset(
-            {ClinicStatus.VETTED, ClinicStatus.REJECTED, ClinicStatus.SUSPENDED}
-        ),
-        ClinicStatus.VETTED: frozenset({ClinicStatus.SUSPENDED, ClinicStatus.UNDER_REVIEW}),
-        ClinicStatus.SUSPENDED: frozenset({ClinicStatus.UNDER_REVIEW, ClinicStatus.REJECTED}),
-        ClinicStatus.REJECTED: frozenset({ClinicStatus.UNDER_REVIEW}),
-    }
+    TRANSITIONS = TransitionTable(
+        {
+            ClinicStatus.APPLIED: frozenset({ClinicStatus.UNDER_REVIEW, ClinicStatus.REJECTED}),
+            ClinicStatus.UNDER_REVIEW: frozenset(
+                {ClinicStatus.VETTED, ClinicStatus.REJECTED, ClinicStatus.SUSPENDED}
+            ),
+            ClinicStatus.VETTED: frozenset({ClinicStatus.SUSPENDED, ClinicStatus.UNDER_REVIEW}),
+            ClinicStatus.SUSPENDED: frozenset({ClinicStatus.UNDER_REVIEW, ClinicStatus.REJECTED}),
+            ClinicStatus.REJECTED: frozenset({ClinicStatus.UNDER_REVIEW}),
+        }
+    )
 
     # Facts our staff checked before publishing: a clinic's edit to one of these
     # becomes a ChangeRequest that staff approve (docs/clinics.md).
@@ -72,13 +74,28 @@ class Clinic(TimeStampedModel):
     )
     # Presentation and contact details a clinic may change at once.
     COSMETIC_FIELDS: ClassVar[frozenset[str]] = frozenset(
-        {"description", "website", "languages", "time_zone",
-         "contact_name", "contact_email", "contact_phone"}
+        {
+            "description",
+            "website",
+            "languages",
+            "time_zone",
+            "contact_name",
+            "contact_email",
+            "contact_phone",
+        }
     )
     # Never settable by clinic users, through any path.
     SYSTEM_FIELDS: ClassVar[frozenset[str]] = frozenset(
-        {"id", "slug", "status", "status_changed_at", "review_requested_at", "review_reason",
-         "created_at", "updated_at"}
+        {
+            "id",
+            "slug",
+            "status",
+            "status_changed_at",
+            "review_requested_at",
+            "review_reason",
+            "created_at",
+            "updated_at",
+        }
     )
 
     name = models.CharField(_("name"), max_length=200)
@@ -96,8 +113,11 @@ class Clinic(TimeStampedModel):
         _("description"), max_length=5000, validators=[MaxLengthValidator(5000)], blank=True
     )
     status = models.CharField(
-        _("vetting status"), max_length=20, choices=ClinicStatus.choices,
-        default=ClinicStatus.APPLIED, db_index=True,
+        _("vetting status"),
+        max_length=20,
+        choices=ClinicStatus.choices,
+        default=ClinicStatus.APPLIED,
+        db_index=True,
     )
     status_changed_at = models.DateTimeField(_("status changed"), default=timezone.now)
     # Private: how the concierge reaches the clinic. Never shown publicly.
@@ -105,8 +125,10 @@ class Clinic(TimeStampedModel):
     contact_email = models.EmailField(_("contact e-mail"), blank=True)
     contact_phone = PhoneNumberField(_("contact phone"), blank=True)
     accreditation_notes = models.TextField(
-        _("accreditation notes"), max_length=3000,
-        validators=[MaxLengthValidator(3000)], blank=True,
+        _("accreditation notes"),
+        max_length=3000,
+        validators=[MaxLengthValidator(3000)],
+        blank=True,
         help_text=_("Accreditations and memberships as checked by our staff."),
     )
     # The staff review queue. Set by the credential-expiry job and by staff;
@@ -152,9 +174,6 @@ class Clinic(TimeStampedModel):
                 {"languages": _("List languages as ISO 639-1 codes, e.g. en, es.")}
             )
 
-    def can_transition_to(self, new_status: str) -> bool:
-        return new_status in self.TRANSITIONS.get(self.status, frozenset())
-
     @property
     def is_public(self) -> bool:
         return self.status == ClinicStatus.VETTED
@@ -199,7 +218,9 @@ class Doctor(TimeStampedModel):
     speciality = models.CharField(_("speciality"), max_length=150)
     licence_number = models.CharField(_("licence number"), max_length=80)
     licence_authority = models.CharField(
-        _("licensing authority"), max_length=150, blank=True,
+        _("licensing authority"),
+        max_length=150,
+        blank=True,
         help_text=_("e.g. Japan Medical Association, COFEPRIS, Medical Council of Thailand"),
     )
     bio = models.TextField(
@@ -210,8 +231,12 @@ class Doctor(TimeStampedModel):
     is_active = models.BooleanField(_("on the published team"), default=False)
     verified_at = models.DateTimeField(_("licence verified"), null=True, blank=True)
     verified_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("verified by"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("verified by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
 
     history = HistoricalRecords()

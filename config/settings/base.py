@@ -28,6 +28,8 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 SITE_ID = 1
 
 INSTALLED_APPS = [
+    # Before the admin: it patches translated fields into ModelAdmin forms (docs/i18n.md).
+    "modeltranslation",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -157,6 +159,22 @@ else:
     }
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="portal")
 
+
+def celery_queues(default: str) -> tuple[str, str, dict[str, dict[str, str]]]:
+    """Mail, files and the rest on separate queues, so the health canary and a
+    staff alert never wait behind a batch of mail or a zip being built."""
+    mail, files = f"{default}.mail", f"{default}.files"
+    routes = {
+        "core.tasks.outbox_send": {"queue": mail},
+        "*.files_*": {"queue": files},
+    }
+    return mail, files, routes
+
+
+CELERY_MAIL_QUEUE, CELERY_FILES_QUEUE, CELERY_TASK_ROUTES = celery_queues(
+    CELERY_TASK_DEFAULT_QUEUE
+)
+
 # --- Auth -------------------------------------------------------------------
 AUTH_USER_MODEL = "core.User"
 AUTHENTICATION_BACKENDS = [
@@ -181,24 +199,62 @@ ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_EMAIL_VERIFICATION = "none"
 # Accounts are created by concierge staff (clinic staff) - nobody signs up.
 ACCOUNT_ADAPTER = "core.adapters.NoSignupAccountAdapter"
+# Changing the password keeps this session (Django re-signs it) and ends every
+# other one: their session auth hash no longer matches (core.sessions).
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
-ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
+# Failed sign-ins are counted per account *and* client (the key is built by
+# core.adapters from the e-mail and core.net.client_ip), plus a looser ceiling
+# per client, so a flood from one client never refuses another client.
+ACCOUNT_RATE_LIMITS = {
+    "login_failed": env.str("ACCOUNT_LOGIN_FAILED_RATE", default="20/m/ip,5/5m/key"),
+}
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Stem-cell concierge"
 # Staff must hold a second factor before the admin opens (core.middleware).
 STAFF_MFA_REQUIRED = env.bool("STAFF_MFA_REQUIRED", default=True)
+# Clinic staff must hold one before any clinic-portal page (shared cases hold patient data).
+CLINIC_MFA_REQUIRED = env.bool("CLINIC_MFA_REQUIRED", default=True)
 
+# --- Client address ---------------------------------------------------------
+# How many reverse proxies of ours sit in front of the app. 0: REMOTE_ADDR only
+# (every forwarding header is ignored); N: the N-th X-Forwarded-For entry from
+# the right. One function answers for everyone: core.net.client_ip.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ValueError("TRUSTED_PROXY_COUNT must be 0 or more.")
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
+RATELIMIT_IP_META_KEY = "core.net.client_ip_required"
+
+# --- Sessions ---------------------------------------------------------------
+# Idle limits per kind of session, an absolute lifetime, and how long before
+# the idle limit the page warns (core.sessions, static/js/session-timeout.js).
+SESSION_IDLE_STAFF_SECONDS = env.int("SESSION_IDLE_STAFF_SECONDS", default=15 * 60)
+SESSION_IDLE_CLINIC_SECONDS = env.int("SESSION_IDLE_CLINIC_SECONDS", default=30 * 60)
+SESSION_IDLE_PATIENT_SECONDS = env.int("SESSION_IDLE_PATIENT_SECONDS", default=30 * 60)
+SESSION_ABSOLUTE_SECONDS = env.int("SESSION_ABSOLUTE_SECONDS", default=12 * 60 * 60)
+SESSION_WARNING_SECONDS = env.int("SESSION_WARNING_SECONDS", default=2 * 60)
+
+# Lock-outs live in the database (shared by every web process), per account and client.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=8)
 AXES_COOLOFF_TIME = 1  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_FORM_FIELD = "login"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+# Never let axes pick an address itself: with django-ipware installed it would
+# believe the left-most X-Forwarded-For, and a fresh fake header would reset every lock.
+AXES_CLIENT_IP_CALLABLE = "core.net.client_ip"
+AXES_LOCKOUT_TEMPLATE = "account/lockout.html"
 
 # --- Internationalisation ---------------------------------------------------
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("es", _("Spanish")), ("ar", _("Arabic"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Reference data (conditions) is translated in columns of its own table (django-modeltranslation):
+# an empty Spanish or Arabic name falls back to English, never to a blank option.
+MODELTRANSLATION_DEFAULT_LANGUAGE = "en"
+MODELTRANSLATION_FALLBACK_LANGUAGES = ("en",)
 USE_I18N = True
 USE_TZ = True
 TIME_ZONE = "UTC"
@@ -237,6 +293,11 @@ UPLOAD_MAX_FILES_PER_REQUEST = env.int("UPLOAD_MAX_FILES_PER_REQUEST", default=1
 UPLOAD_MAX_REQUEST_BYTES = env.int("UPLOAD_MAX_REQUEST_BYTES", default=1024 * 1024 * 1024)
 UPLOAD_MAX_IMAGE_PIXELS = env.int("UPLOAD_MAX_IMAGE_PIXELS", default=50_000_000)
 UPLOAD_PDF_MAX_DECODED_BYTES = env.int("UPLOAD_PDF_MAX_DECODED_BYTES", default=512 * 1024 * 1024)
+# PDFs are opened and disarmed by qpdf in a child process with hard limits (core/uploads/pdf.py).
+UPLOAD_PDF_MAX_PAGES = env.int("UPLOAD_PDF_MAX_PAGES", default=2000)
+UPLOAD_PDF_MAX_OBJECTS = env.int("UPLOAD_PDF_MAX_OBJECTS", default=250_000)
+UPLOAD_PDF_MAX_SECONDS = env.int("UPLOAD_PDF_MAX_SECONDS", default=60)
+UPLOAD_PDF_MAX_MEMORY_BYTES = env.int("UPLOAD_PDF_MAX_MEMORY_BYTES", default=768 * 1024 * 1024)
 # One above ours, so our handler (a clear message), not Django's bare 400, says no.
 DATA_UPLOAD_MAX_NUMBER_FILES = UPLOAD_MAX_FILES_PER_REQUEST + 1
 
@@ -250,6 +311,20 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=15)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Concierge <care@concierge.example>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 CONCIERGE_EMAIL = env.str("CONCIERGE_EMAIL", default="concierge@concierge.example")
+
+# The outbox (core.notifications; docs/architecture.md "Where an e-mail goes").
+OUTBOX_MESSAGE_ID_DOMAIN = env.str("OUTBOX_MESSAGE_ID_DOMAIN", default="concierge.example")
+OUTBOX_DISPATCH_EVERY = env.int("OUTBOX_DISPATCH_EVERY", default=5)  # beat, seconds
+OUTBOX_CLAIM_BATCH = env.int("OUTBOX_CLAIM_BATCH", default=500)
+OUTBOX_SEND_CHUNK = env.int("OUTBOX_SEND_CHUNK", default=20)  # messages per SMTP connection
+OUTBOX_LEASE_SECONDS = env.int("OUTBOX_LEASE_SECONDS", default=300)
+OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=10)
+OUTBOX_RETRY_BASE_SECONDS = env.float("OUTBOX_RETRY_BASE_SECONDS", default=30.0)
+OUTBOX_RETRY_MAX_SECONDS = env.float("OUTBOX_RETRY_MAX_SECONDS", default=1800.0)
+OUTBOX_RELEASE_CHUNK_ON_TRANSIENT = True
+OUTBOX_NUDGE = env.bool("OUTBOX_NUDGE", default=True)
+# /healthz turns red when the oldest due message has waited longer than this.
+OUTBOX_HEALTH_MAX_AGE = env.int("OUTBOX_HEALTH_MAX_AGE", default=300)
 
 # --- Clinics ----------------------------------------------------------------
 # Credential documents (PDF/JPEG/PNG, sniffed by content) larger than this are refused.

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 
 from .base import *  # noqa: F403
-from .base import DATABASES, REDIS_URL, VAR_DIR
+from .base import DATABASES, REDIS_URL, VAR_DIR, celery_queues
 
 # Playwright's sync API runs an event loop in the test thread; the ORM calls
 # the test makes around it are still synchronous and safe.
@@ -19,6 +19,7 @@ DEBUG = False
 SECRET_KEY = "test-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz"  # noqa: S105
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STAFF_MFA_REQUIRED = False
+CLINIC_MFA_REQUIRED = False
 ALLOWED_HOSTS = ["*"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 STORAGES = {
@@ -39,7 +40,15 @@ else:
 
 # Each run consumes its own queue, so a stale message from an earlier run can
 # never reach this run's worker.
-CELERY_TASK_DEFAULT_QUEUE = f"test-{os.getpid()}"
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE") or f"test-{os.getpid()}"
+CELERY_MAIL_QUEUE, CELERY_FILES_QUEUE, CELERY_TASK_ROUTES = celery_queues(
+    CELERY_TASK_DEFAULT_QUEUE
+)
+# Retries come round in seconds, not minutes, so reliability tests finish.
+OUTBOX_RETRY_BASE_SECONDS = float(os.environ.get("OUTBOX_RETRY_BASE_SECONDS", "0.5"))
+OUTBOX_RETRY_MAX_SECONDS = float(os.environ.get("OUTBOX_RETRY_MAX_SECONDS", "5"))
+OUTBOX_LEASE_SECONDS = int(os.environ.get("OUTBOX_LEASE_SECONDS", "30"))
+OUTBOX_MAX_ATTEMPTS = int(os.environ.get("OUTBOX_MAX_ATTEMPTS", "40"))
 if REDIS_URL:
     # Tests clear the cache between tests (FLUSHDB): keep it off the broker's
     # database, or the flush would drop the queue bindings under the worker.

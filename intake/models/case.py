@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import secrets
-from typing import ClassVar
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -13,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from core.models import TimeStampedModel
+from core.transitions import StatusMachine, TransitionTable
 
 # No 0/O, 1/I/L, 5/S, 8/B, 2/Z: a reference read over the phone survives.
 REFERENCE_ALPHABET = "34679ACDEFGHJKMNPQRTUVWXY"
@@ -89,7 +89,7 @@ class TravelWindow(models.TextChoices):
     EXPLORING = "exploring", _("Just exploring for now")
 
 
-class Case(TimeStampedModel):
+class Case(StatusMachine, TimeStampedModel):
     """Everything a patient told us in the intake, plus triage state.
 
     A draft is saved from the first wizard step so it can be resumed on
@@ -97,18 +97,20 @@ class Case(TimeStampedModel):
     is why most fields allow that. The wizard's forms decide what is required.
     """
 
-    TRANSITIONS: ClassVar[dict[str, frozenset[str]]] = {
-        # Submission goes straight to clinician review when a hard
-        # contraindication was declared (intake.services.submission).
-        S.DRAFT: frozenset({S.NEW, S.CLINICIAN_REVIEW, S.WITHDRAWN}),
-        S.NEW: frozenset({S.IN_REVIEW, S.CLINICIAN_REVIEW, S.CLOSED, S.WITHDRAWN}),
-        S.IN_REVIEW: frozenset({S.CLINICIAN_REVIEW, S.READY_FOR_CLINIC, S.CLOSED, S.WITHDRAWN}),
-        S.CLINICIAN_REVIEW: frozenset({S.IN_REVIEW, S.READY_FOR_CLINIC, S.CLOSED, S.WITHDRAWN}),
-        S.READY_FOR_CLINIC: frozenset({S.MATCHED, S.IN_REVIEW, S.CLOSED, S.WITHDRAWN}),
-        S.MATCHED: frozenset({S.READY_FOR_CLINIC, S.CLOSED, S.WITHDRAWN}),
-        S.CLOSED: frozenset(),
-        S.WITHDRAWN: frozenset(),
-    }
+    TRANSITIONS = TransitionTable(
+        {
+            # Submission goes straight to clinician review when a hard
+            # contraindication was declared (intake.services.submission).
+            S.DRAFT: frozenset({S.NEW, S.CLINICIAN_REVIEW, S.WITHDRAWN}),
+            S.NEW: frozenset({S.IN_REVIEW, S.CLINICIAN_REVIEW, S.CLOSED, S.WITHDRAWN}),
+            S.IN_REVIEW: frozenset({S.CLINICIAN_REVIEW, S.READY_FOR_CLINIC, S.CLOSED, S.WITHDRAWN}),
+            S.CLINICIAN_REVIEW: frozenset({S.IN_REVIEW, S.READY_FOR_CLINIC, S.CLOSED, S.WITHDRAWN}),
+            S.READY_FOR_CLINIC: frozenset({S.MATCHED, S.IN_REVIEW, S.CLOSED, S.WITHDRAWN}),
+            S.MATCHED: frozenset({S.READY_FOR_CLINIC, S.CLOSED, S.WITHDRAWN}),
+            S.CLOSED: frozenset(),
+            S.WITHDRAWN: frozenset(),
+        }
+    )
 
     reference = models.CharField(
         _("reference"), max_length=12, unique=True, default=new_case_reference, editable=False
@@ -307,8 +309,6 @@ class Case(TimeStampedModel):
         return self.reference
 
     # --- state machine ---
-    def can_transition_to(self, new_status: str) -> bool:
-        return new_status in self.TRANSITIONS.get(self.status, frozenset())
 
     @property
     def is_draft(self) -> bool:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
-
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
+
+from core.transitions import StatusMachine, TransitionTable
 
 
 class ClinicShareQuerySet(models.QuerySet["ClinicShare"]):
@@ -69,14 +69,16 @@ class ProposalStatus(models.TextChoices):
     SUPERSEDED = "superseded", _("Superseded")
 
 
-class Proposal(models.Model):
+class Proposal(StatusMachine, models.Model):
     """Clinics staff propose to a patient; the patient sees it once sent."""
 
-    TRANSITIONS: ClassVar[dict[str, frozenset[str]]] = {
-        ProposalStatus.DRAFT: frozenset({ProposalStatus.SENT, ProposalStatus.SUPERSEDED}),
-        ProposalStatus.SENT: frozenset({ProposalStatus.SUPERSEDED}),
-        ProposalStatus.SUPERSEDED: frozenset(),
-    }
+    TRANSITIONS = TransitionTable(
+        {
+            ProposalStatus.DRAFT: frozenset({ProposalStatus.SENT, ProposalStatus.SUPERSEDED}),
+            ProposalStatus.SENT: frozenset({ProposalStatus.SUPERSEDED}),
+            ProposalStatus.SUPERSEDED: frozenset(),
+        }
+    )
 
     case = models.ForeignKey(
         "intake.Case", verbose_name=_("case"), on_delete=models.CASCADE, related_name="proposals"
@@ -130,9 +132,6 @@ class Proposal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case} proposal #{self.pk}"
-
-    def can_transition_to(self, new_status: str) -> bool:
-        return new_status in self.TRANSITIONS.get(self.status, frozenset())
 
 
 class ProposedClinic(models.Model):
