@@ -8,3 +8,10 @@ class ClinicsConfig(AppConfig):
     name = "clinics"
     verbose_name = _("Clinics")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from core.dashboard import dashboard_register
+
+        from .dashboard import clinics_tiles
+
+        dashboard_register("clinics", clinics_tiles, order=30)

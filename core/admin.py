@@ -118,15 +118,15 @@ class NotificationAdmin(ConciergeAdminMixin, admin.ModelAdmin):
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # the actions are the only writes, through services
 
+    class Media:
+        css = {"all": ("css/core-admin.css",)}
+
     @admin.display(description=_("status"), ordering="status")
     def status_badge(self, obj: Notification) -> str:
-        colour = {
-            NotificationStatus.FAILED: "#842029",
-            NotificationStatus.SENT: "#0f5132",
-            NotificationStatus.CANCELLED: "#495057",
-        }.get(NotificationStatus(obj.status), "#084298")
         return format_html(
-            '<strong style="color:{}">{}</strong>', colour, obj.get_status_display()
+            '<span class="core-status core-status-{}">{}</span>',
+            obj.status,
+            obj.get_status_display(),
         )
 
     @admin.display(description=_("recipient"))

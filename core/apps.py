@@ -11,3 +11,6 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         from . import emails  # noqa: F401 - registers core's notification kinds
+        from .dashboard import core_tiles, dashboard_register
+
+        dashboard_register("core", core_tiles, order=90)

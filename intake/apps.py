@@ -8,3 +8,10 @@ class IntakeConfig(AppConfig):
     name = "intake"
     verbose_name = _("Patient intake")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from core.dashboard import dashboard_register
+
+        from .dashboard import intake_tiles
+
+        dashboard_register("intake", intake_tiles, order=10)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib import admin
@@ -20,6 +20,7 @@ from core.audit import audit_event_record
 from core.uploads import EXTENSIONS, private_file_response
 
 from ..models import Credential, CredentialNotice, CredentialStatus
+from ..querysets import CredentialQuerySet
 from ..services import credential_reject, credential_verify
 from .base import ConciergeAdminMixin, acting, is_concierge, run_each, with_note
 
@@ -42,11 +43,17 @@ class ExpiryFilter(admin.SimpleListFilter):
     ) -> QuerySet[Credential]:
         today = timezone.localdate()
         soon = today + dt.timedelta(days=settings.CLINIC_CREDENTIAL_WARN_DAYS)
+        # "Expired" and "expiring" mean "needs action": verified and not replaced by a
+        # renewal, the rule the daily sweep and the dashboard's numbers use.
         match self.value():
             case "expired":
-                return queryset.filter(expires_on__lt=today)
+                return cast(CredentialQuerySet, queryset).not_renewed().filter(
+                    status="verified", expires_on__lt=today
+                )
             case "soon":
-                return queryset.filter(expires_on__gte=today, expires_on__lte=soon)
+                return cast(CredentialQuerySet, queryset).not_renewed().filter(
+                    status="verified", expires_on__gte=today, expires_on__lte=soon
+                )
             case "later":
                 return queryset.filter(expires_on__gt=soon)
             case "none":
