@@ -56,32 +56,41 @@ from .money import to_usd
 from .pdf import simple_pdf
 
 C = ConditionCategory
-CONDITIONS: list[tuple[str, str]] = [
-    (C.ORTHOPEDIC, "Knee osteoarthritis"),
-    (C.ORTHOPEDIC, "Hip osteoarthritis"),
-    (C.ORTHOPEDIC, "Cartilage injury"),
-    (C.ORTHOPEDIC, "Tendon or ligament damage"),
-    (C.ORTHOPEDIC, "Chronic back pain"),
-    (C.ORTHOPEDIC, "Degenerative disc disease"),
-    (C.COSMETIC, "Hair loss"),
-    (C.COSMETIC, "Skin rejuvenation"),
-    (C.COSMETIC, "General anti-aging"),
-    (C.NEUROLOGICAL, "Parkinson's disease"),
-    (C.NEUROLOGICAL, "Multiple sclerosis"),
-    (C.NEUROLOGICAL, "Spinal cord injury"),
-    (C.NEUROLOGICAL, "Stroke recovery"),
-    (C.NEUROLOGICAL, "Alzheimer's disease"),
-    (C.AUTOIMMUNE, "Rheumatoid arthritis"),
-    (C.AUTOIMMUNE, "Lupus"),
-    (C.AUTOIMMUNE, "Crohn's disease and inflammatory bowel disease"),
-    (C.AUTOIMMUNE, "Psoriasis"),
-    (C.CARDIOVASCULAR, "Heart failure"),
-    (C.CARDIOVASCULAR, "After a heart attack"),
-    (C.METABOLIC, "Type 1 diabetes"),
-    (C.METABOLIC, "Type 2 diabetes"),
-    (C.PULMONARY, "COPD"),
-    (C.OTHER, "Eye disease (cornea, retina)"),
-    (C.OTHER, "Hard-to-heal wounds and burns"),
+# (category, English, Spanish, Arabic): patients pick their illness from this list.
+CONDITIONS: list[tuple[str, str, str, str]] = [
+    (C.ORTHOPEDIC, "Knee osteoarthritis", "Artrosis de rodilla", "خشونة مفصل الركبة"),
+    (C.ORTHOPEDIC, "Hip osteoarthritis", "Artrosis de cadera", "خشونة مفصل الورك"),
+    (C.ORTHOPEDIC, "Cartilage injury", "Lesión de cartílago", "إصابة الغضروف"),
+    (C.ORTHOPEDIC, "Tendon or ligament damage", "Lesión de tendón o ligamento",
+     "إصابة الأوتار أو الأربطة"),
+    (C.ORTHOPEDIC, "Chronic back pain", "Dolor de espalda crónico", "آلام الظهر المزمنة"),
+    (C.ORTHOPEDIC, "Degenerative disc disease", "Enfermedad degenerativa del disco",
+     "تنكس الأقراص الفقرية"),
+    (C.COSMETIC, "Hair loss", "Caída del cabello", "تساقط الشعر"),
+    (C.COSMETIC, "Skin rejuvenation", "Rejuvenecimiento de la piel", "تجديد شباب البشرة"),
+    (C.COSMETIC, "General anti-aging", "Antienvejecimiento general", "مكافحة الشيخوخة عمومًا"),
+    (C.NEUROLOGICAL, "Parkinson's disease", "Enfermedad de Parkinson", "مرض باركنسون"),
+    (C.NEUROLOGICAL, "Multiple sclerosis", "Esclerosis múltiple", "التصلب المتعدد"),
+    (C.NEUROLOGICAL, "Spinal cord injury", "Lesión de la médula espinal", "إصابة الحبل الشوكي"),
+    (C.NEUROLOGICAL, "Stroke recovery", "Recuperación tras un ictus",
+     "التعافي بعد السكتة الدماغية"),
+    (C.NEUROLOGICAL, "Alzheimer's disease", "Enfermedad de Alzheimer", "مرض ألزهايمر"),
+    (C.AUTOIMMUNE, "Rheumatoid arthritis", "Artritis reumatoide", "التهاب المفاصل الروماتويدي"),
+    (C.AUTOIMMUNE, "Lupus", "Lupus eritematoso sistémico", "الذئبة الحمراء"),
+    (C.AUTOIMMUNE, "Crohn's disease and inflammatory bowel disease",
+     "Enfermedad de Crohn y enfermedad inflamatoria intestinal",
+     "داء كرون وأمراض الأمعاء الالتهابية"),
+    (C.AUTOIMMUNE, "Psoriasis", "Psoriasis", "الصدفية"),
+    (C.CARDIOVASCULAR, "Heart failure", "Insuficiencia cardíaca", "قصور القلب"),
+    (C.CARDIOVASCULAR, "After a heart attack", "Después de un infarto", "بعد النوبة القلبية"),
+    (C.METABOLIC, "Type 1 diabetes", "Diabetes tipo 1", "السكري من النوع الأول"),
+    (C.METABOLIC, "Type 2 diabetes", "Diabetes tipo 2", "السكري من النوع الثاني"),
+    (C.PULMONARY, "COPD", "EPOC (enfermedad pulmonar obstructiva crónica)",
+     "مرض الانسداد الرئوي المزمن"),
+    (C.OTHER, "Eye disease (cornea, retina)", "Enfermedad ocular (córnea, retina)",
+     "أمراض العين (القرنية، الشبكية)"),
+    (C.OTHER, "Hard-to-heal wounds and burns", "Heridas y quemaduras de difícil cicatrización",
+     "الجروح والحروق بطيئة الالتئام"),
 ]
 
 # (country, cell type, origin, source, legality, note); "" = any.
@@ -127,9 +136,12 @@ STAFF_LOGINS: list[tuple[str, str]] = [
 
 @transaction.atomic
 def seed_conditions() -> int:
-    for category, name in CONDITIONS:
+    for category, english, spanish, arabic in CONDITIONS:
+        # Each language's column by name: plain ``name`` would write only the active language.
         Condition.objects.update_or_create(
-            slug=slugify(name), defaults={"name": name, "category": category}
+            slug=slugify(english),
+            defaults={"name": english, "name_en": english, "name_es": spanish,
+                      "name_ar": arabic, "category": category},
         )
     return len(CONDITIONS)
 

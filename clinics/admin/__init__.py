@@ -7,10 +7,11 @@ admin writes the same audit rows and history as the portal.
 from __future__ import annotations
 
 from .changes import ChangeRequestAdmin
-from .clinics import ClinicAdmin, ConditionAdmin, VettingReviewAdmin
+from .clinics import ClinicAdmin, VettingReviewAdmin
 from .offerings import LegalityRuleAdmin, OfferingAdmin
 from .register import CredentialAdmin, CredentialNoticeAdmin
 from .reviews import ReviewAdmin
+from .taxonomy import ConditionAdmin
 
 __all__ = [
     "ChangeRequestAdmin",

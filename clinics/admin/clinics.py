@@ -16,7 +16,6 @@ from ..models import (
     Clinic,
     ClinicMembership,
     ClinicStatus,
-    Condition,
     Doctor,
     VettingDecision,
     VettingReview,
@@ -254,15 +253,6 @@ class ClinicAdmin(ConciergeAdminMixin, SimpleHistoryAdmin):
             action=f"clinics.{obj._meta.model_name}.staff_{verb}", acting_user=acting(request),
             target=obj, request=request, data=data,
         )
-
-
-@admin.register(Condition)
-class ConditionAdmin(ConciergeAdminMixin, SimpleHistoryAdmin):
-    allow_add = True
-    list_display = ("name", "category", "is_active")
-    list_filter = ("category", "is_active")
-    search_fields = ("name",)
-    prepopulated_fields = {"slug": ("name",)}
 
 
 @admin.register(VettingReview)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from modeltranslation.manager import MultilingualManager
 
 from core.models import TimeStampedModel
 
@@ -26,6 +29,17 @@ class Condition(TimeStampedModel):
     slug = models.SlugField(_("slug"), max_length=120, unique=True)
     category = models.CharField(_("category"), max_length=20, choices=ConditionCategory.choices)
     is_active = models.BooleanField(_("offered in the intake"), default=True)
+
+    # What django-modeltranslation would patch in anyway, stated so type checkers see it:
+    # lookups on ``name`` go to the active language's column.
+    objects: MultilingualManager[Condition] = MultilingualManager()
+
+    if TYPE_CHECKING:
+        # One column per language, added by django-modeltranslation (clinics/translation.py);
+        # ``name`` reads the active language's, falling back to English.
+        name_en: str | None
+        name_es: str | None
+        name_ar: str | None
 
     class Meta:
         verbose_name = _("condition")
