@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from clinics.models import Condition, ConditionCategory
+from core.timezones import zone_picker
 
 from ..models import (
     Case,
@@ -92,8 +93,10 @@ class AboutForm(PatientFormMixin, HoneypotMixin, forms.ModelForm):  # type: igno
         return born
 
 
-# ~850 fixed options: evaluated and rendered once per language (fixed_choices.py).
-fix_choices(AboutForm, "country", "time_zone")
+# ~250 fixed options: evaluated and rendered once per language (fixed_choices.py).
+fix_choices(AboutForm, "country")
+# Time zones by country and city, "(UTC-05:00) Bogotá", in the patient's language.
+zone_picker(AboutForm, "time_zone")
 
 
 class ConditionForm(PatientFormMixin, forms.ModelForm):  # type: ignore[type-arg]

@@ -24,6 +24,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from clinics.models import Clinic, ConditionCategory
 from core.exceptions import DomainError
 from core.middleware import TZ_COOKIE, valid_zone
+from core.timezones import canonical_zone
 
 from .. import services, tasks
 from ..forms import STEP_FORMS, UNLISTED, UploadForm
@@ -111,7 +112,10 @@ def _build_form(step: str, case: Case | None, data: Any = None, *, request: Http
         if case is None:
             kwargs["initial"] = {
                 "language": (get_language() or "en")[:2],
-                "time_zone": valid_zone(unquote(request.COOKIES.get(TZ_COOKIE, ""))[:64]) or "UTC",
+                # The browser's zone (static/js/site.js); unknown, the picker asks.
+                "time_zone": canonical_zone(
+                    valid_zone(unquote(request.COOKIES.get(TZ_COOKIE, ""))[:64])
+                ),
             }
     elif step == "consent":
         pass

@@ -8,6 +8,19 @@
       document.cookie = "tz=" + encodeURIComponent(zone) + ";path=/;max-age=31536000;samesite=lax";
     }
   } catch (e) { /* old browser: the server falls back to UTC */ }
+  // Time-zone pickers with nothing chosen yet preselect the browser's zone (a legacy
+  // name such as Asia/Calcutta is mapped to the listed one through data-zone-aliases).
+  document.querySelectorAll("select[data-guess-zone]").forEach(function (select) {
+    if (select.value) { return; }
+    try {
+      var guess = Intl.DateTimeFormat().resolvedOptions().timeZone;
+      var aliases = JSON.parse(select.getAttribute("data-zone-aliases") || "{}");
+      guess = aliases[guess] || guess;
+      if (guess && select.querySelector('option[value="' + guess.replace(/"/g, "") + '"]')) {
+        select.value = guess;
+      }
+    } catch (e) { /* no guess: the patient chooses */ }
+  });
   // The language switcher submits on change; the button stays for no-JS users.
   document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
     select.addEventListener("change", function () { select.form.submit(); });

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -15,6 +17,15 @@ from tests.factories import ConditionFactory
 from .factories import OfferingFactory
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english() -> Iterator[None]:
+    # A request through LocaleMiddleware leaves its language active in the thread; rows
+    # created here by ``name=`` must land in the English column whatever ran before.
+    with translation.override("en"):
+        yield
+
 
 # Medical names that are the same word in Spanish (checked with a Spanish dictionary).
 SAME_IN_SPANISH = {"Psoriasis"}

@@ -15,7 +15,7 @@ def test_the_time_zone_and_country_selects_mark_the_chosen_values() -> None:
     form = AboutForm(initial={"time_zone": "Asia/Tokyo", "country": "JP"})
     zone = str(form["time_zone"])
     country = str(form["country"])
-    assert '<option value="Asia/Tokyo" selected>Asia/Tokyo</option>' in zone
+    assert '<option value="Asia/Tokyo" selected>(UTC+09:00) Tokyo</option>' in zone
     assert zone.count(" selected>") == 1 and zone.count("<option ") > 400
     assert '<option value="JP" selected>Japan</option>' in country
     assert country.count(" selected>") == 1 and 'value="" ' not in country.split("JP")[1]
