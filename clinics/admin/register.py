@@ -84,14 +84,15 @@ class CredentialAdmin(ConciergeAdminMixin, SimpleHistoryAdmin):
 
     list_display = ("clinic", "kind", "issuer", "number", "issued_on", "expires_on",
                     "expiry_display", "status", "verified_by", "verified_at")
-    list_filter = (ExpiryFilter, "status", "kind", "clinic__country")
+    list_filter = (ExpiryFilter, "status", "kind", "clinic__country",
+                   "document_active_content_removed")
     list_select_related = ("clinic", "verified_by")
     search_fields = ("clinic__name", "issuer", "number")
     date_hierarchy = "expires_on"
     readonly_fields = ("clinic", "kind", "issuer", "number", "issued_on", "expires_on",
                        "download", "document_name", "document_kind", "document_size",
-                       "document_sha256", "uploaded_by", "created_at", "status", "verified_by",
-                       "verified_at", "decision_note")
+                       "document_active_content_removed", "document_sha256", "uploaded_by",
+                       "created_at", "status", "verified_by", "verified_at", "decision_note")
     fields = readonly_fields
     inlines = (CredentialNoticeInline,)
     actions = ("verify", "reject")

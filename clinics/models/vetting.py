@@ -53,7 +53,7 @@ class Credential(TimeStampedModel):
     SYSTEM_FIELDS: ClassVar[frozenset[str]] = frozenset(
         {"id", "clinic", "status", "verified_by", "verified_at", "decision_note", "uploaded_by",
          "document_sha256", "document_size", "document_kind", "document_content_type",
-         "document_name", "created_at", "updated_at"}
+         "document_name", "document_active_content_removed", "created_at", "updated_at"}
     )
 
     clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="credentials")
@@ -72,6 +72,11 @@ class Credential(TimeStampedModel):
     document_kind = models.CharField(_("file type"), max_length=8, choices=DocumentKind.choices)
     document_content_type = models.CharField(_("content type"), max_length=64)
     document_name = models.CharField(_("uploaded as"), max_length=120, blank=True)
+    # A PDF is stored disarmed (core.uploads.pdf): staff see that scripts, attachments
+    # or similar were taken out of what the clinic sent.
+    document_active_content_removed = models.BooleanField(
+        _("active content removed"), default=False
+    )
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), null=True, blank=True,
         on_delete=models.SET_NULL, related_name="+",

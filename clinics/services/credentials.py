@@ -55,8 +55,10 @@ def credential_upload(
     """Store a new credential document for staff to verify (status pending).
 
     The file is checked by content (PDF, JPEG or PNG only; executables, SVG,
-    scripts in PDFs, empty and oversize files refused with ``UploadRejected``)
-    before anything is written. Side effects: a private file, an audit row.
+    locked or broken PDFs, empty and oversize files refused with ``UploadRejected``)
+    before anything is written; a PDF is stored disarmed (scripts, attachments and
+    other active content removed, flagged for staff). Side effects: a private file,
+    an audit row.
     """
     require_member_or_staff(acting_user, clinic)
     if kind not in CredentialKind.values:
@@ -71,6 +73,7 @@ def credential_upload(
             document_sha256=sanitized.sha256, document_size=sanitized.size,
             document_kind=sanitized.kind.value, document_content_type=sanitized.content_type,
             document_name=sanitized.original_name,
+            document_active_content_removed=sanitized.active_content_removed,
         )
         # Validate the facts before a byte reaches storage.
         credential.full_clean(exclude=["document"])
@@ -82,7 +85,8 @@ def credential_upload(
             action="clinics.credential.uploaded", acting_user=acting_user, target=credential,
             request=request,
             data={"clinic": clinic.pk, "kind": kind, "sha256": credential.document_sha256,
-                  "size": credential.document_size, "file_kind": credential.document_kind},
+                  "size": credential.document_size, "file_kind": credential.document_kind,
+                  "active_content_removed": list(sanitized.removed)},
         )
     except Exception:
         credential.document.delete(save=False)

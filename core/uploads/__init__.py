@@ -25,6 +25,7 @@ from .kinds import (
     clean_display_name,
 )
 from .naming import server_file_name
+from .pdf import active_content_label
 from .sanitize import sanitize_upload
 
 __all__ = [
@@ -37,6 +38,7 @@ __all__ = [
     "FileKind",
     "SanitizedUpload",
     "UploadRejected",
+    "active_content_label",
     "clean_display_name",
     "deidentified_dicom",
     "private_file_response",

@@ -1,8 +1,10 @@
-"""JPEG and PNG: decode every pixel, then write a fresh file with nothing else in it.
+"""JPEG, PNG and phone HEIC/HEIF: decode every pixel, then write a fresh file with nothing else.
 
 Re-encoding is the sanitiser: whatever rode along (EXIF with GPS, comments,
 ICC profiles, text chunks, bytes after the end marker, HTML after a PNG
 signature) does not survive, and a file Pillow cannot fully decode is refused.
+HEIC/HEIF (what iPhones take) is decoded by pillow-heif (libheif) and stored as
+JPEG, the kind every clinic can open.
 """
 
 from __future__ import annotations
@@ -13,12 +15,18 @@ from typing import IO
 
 from django.utils.translation import gettext_noop
 from PIL import Image, ImageFile, ImageOps
+from pillow_heif import register_heif_opener
 
 from .kinds import FileKind, UploadRejected, lazy_message
 
 logger = logging.getLogger(__name__)
 
+# Pillow opens HEIF only through this plugin. Thumbnails, depth maps and other
+# auxiliary images are never decoded: we keep the primary picture alone.
+register_heif_opener(thumbnails=False, depth_images=False, aux_images=False)
+
 _FORMATS = {FileKind.JPEG: ("JPEG", {"JPEG", "MPO"}), FileKind.PNG: ("PNG", {"PNG"})}
+_HEIF = ("HEIF", {"HEIF"})
 _SAVE_MODES = {
     FileKind.JPEG: {"L", "RGB", "CMYK"},
     FileKind.PNG: {"1", "L", "LA", "I", "I;16", "P", "RGB", "RGBA"},
@@ -51,8 +59,8 @@ def _too_large(max_pixels: int) -> UploadRejected:
     )
 
 
-def _decode(src: IO[bytes], kind: FileKind, max_pixels: int) -> Image.Image:
-    fmt, accepted = _FORMATS[kind]
+def _decode(src: IO[bytes], kind: FileKind, max_pixels: int, *, heif: bool) -> Image.Image:
+    fmt, accepted = _HEIF if heif else _FORMATS[kind]
     # Pillow's own bomb check uses this global; ours below is explicit and exact.
     Image.MAX_IMAGE_PIXELS = max_pixels
     with warnings.catch_warnings():
@@ -77,14 +85,17 @@ def _decode(src: IO[bytes], kind: FileKind, max_pixels: int) -> Image.Image:
 
 
 def sanitize_image(
-    src: IO[bytes], out: IO[bytes], *, kind: FileKind, max_pixels: int
+    src: IO[bytes], out: IO[bytes], *, kind: FileKind, max_pixels: int, heif: bool = False
 ) -> dict[str, str]:
-    """Re-encode ``src`` into ``out``; return width and height. Raises UploadRejected."""
+    """Re-encode ``src`` into ``out``; return width and height. Raises UploadRejected.
+
+    ``heif``: the source is a HEIC/HEIF photo, written out as ``kind`` (JPEG).
+    """
     if ImageFile.LOAD_TRUNCATED_IMAGES:  # someone flipped the global: refuse to run lax
         raise RuntimeError("PIL.ImageFile.LOAD_TRUNCATED_IMAGES must stay False")
     src.seek(0)
     try:
-        upright = _decode(src, kind, max_pixels)
+        upright = _decode(src, kind, max_pixels, heif=heif)
     except UploadRejected:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):

@@ -115,7 +115,8 @@ class SanitizedUpload:
 
     ``file`` holds the sanitized bytes in an anonymous temporary file (nothing
     to clean up on disk even if the process dies); close it when done, or use
-    the object as a context manager.
+    the object as a context manager. ``removed`` names the active content taken
+    out of a PDF (``core.uploads.pdf.REMOVED_LABELS``); empty for everything else.
     """
 
     kind: FileKind
@@ -126,6 +127,11 @@ class SanitizedUpload:
     metadata: dict[str, str]
     file: File[Any]
     original_name: str
+    removed: tuple[str, ...] = ()
+
+    @property
+    def active_content_removed(self) -> bool:
+        return bool(self.removed)
 
     def close(self) -> None:
         self.file.close()

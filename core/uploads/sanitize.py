@@ -27,8 +27,8 @@ from .kinds import (
     lazy_message,
     size_label,
 )
-from .pdf import check_pdf
-from .sniff import EMPTY_MESSAGE, HEAD_BYTES, detect_kind
+from .pdf import PdfLimits, disarm_pdf
+from .sniff import EMPTY_MESSAGE, HEAD_BYTES, detect_kind, is_heif
 
 logger = logging.getLogger(__name__)
 
@@ -112,15 +112,20 @@ def _rewrite(
     out: IO[bytes],
     *,
     size: int,
-    pdf_decode_budget: int,
+    pdf_limits: PdfLimits,
     max_image_pixels: int,
-) -> dict[str, str]:
+    heif: bool,
+) -> tuple[dict[str, str], tuple[str, ...]]:
+    """Write the clean copy; return its metadata and what active content was removed."""
     if kind is FileKind.PDF:
-        check_pdf(src, out, size=size, decode_budget=pdf_decode_budget)
-        return {}
+        disarmed = disarm_pdf(src, out, size=size, limits=pdf_limits)
+        metadata = {"pages": str(disarmed.pages)}
+        if disarmed.removed:
+            metadata["active_content_removed"] = ",".join(disarmed.removed)
+        return metadata, disarmed.removed
     if kind is FileKind.DICOM:
-        return sanitize_dicom(src, out, size=size)
-    return sanitize_image(src, out, kind=kind, max_pixels=max_image_pixels)
+        return sanitize_dicom(src, out, size=size), ()
+    return sanitize_image(src, out, kind=kind, max_pixels=max_image_pixels, heif=heif), ()
 
 
 def sanitize_upload(
@@ -134,15 +139,16 @@ def sanitize_upload(
     """Check ``uploaded`` by its content and return a sanitized copy, or raise UploadRejected.
 
     The kind comes from the bytes only (never the name or the browser's
-    content type). Images are decoded and re-encoded without metadata; DICOM
-    gets a zeroed preamble; PDFs are searched for active content. The input
-    is read in chunks from its temporary file; the result lives in an
-    anonymous temporary file the caller saves and closes.
+    content type). Images are decoded and re-encoded without metadata (phone
+    HEIC/HEIF photos become JPEG); DICOM gets a zeroed preamble; PDFs are
+    rewritten by qpdf without active content (``removed`` says what went).
+    The input is read in chunks from its temporary file; the result lives in
+    an anonymous temporary file the caller saves and closes.
     """
     kinds = _as_kinds(allowed)
     if max_bytes <= 0:
         raise ValueError("max_bytes must be positive")
-    budget = pdf_decode_budget or settings.UPLOAD_PDF_MAX_DECODED_BYTES
+    pdf_limits = PdfLimits.from_settings(decoded_bytes=pdf_decode_budget)
     pixels = max_image_pixels or settings.UPLOAD_MAX_IMAGE_PIXELS
     display_name = clean_display_name(getattr(uploaded, "name", None))
     with _seekable(uploaded, max_bytes) as src:
@@ -151,16 +157,18 @@ def sanitize_upload(
             raise UploadRejected(EMPTY_MESSAGE, code="empty")
         if size > max_bytes:
             raise too_large(max_bytes)
-        kind = detect_kind(src.read(HEAD_BYTES), allowed=kinds)
+        head = src.read(HEAD_BYTES)
+        kind = detect_kind(head, allowed=kinds)
         out = _temporary_file()
         try:
-            metadata = _rewrite(
+            metadata, removed = _rewrite(
                 kind,
                 src,
                 out,
                 size=size,
-                pdf_decode_budget=budget,
+                pdf_limits=pdf_limits,
                 max_image_pixels=pixels,
+                heif=is_heif(head),
             )
             out_size, sha256 = _digest(out)
         except UploadRejected:
@@ -186,4 +194,5 @@ def sanitize_upload(
         metadata=metadata,
         file=sanitized,
         original_name=display_name,
+        removed=removed,
     )

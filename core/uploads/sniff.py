@@ -136,6 +136,26 @@ def _refuse(code: str, allowed: frozenset[FileKind]) -> UploadRejected:
     return UploadRejected(lazy_message(templates[code], kinds=kinds_label(allowed)), code=code)
 
 
+# ISO base media brands of HEIF stills (iPhones write "heic"); AVIF shares the
+# container but not the codec pillow-heif decodes, so it stays refused.
+_HEIF_BRANDS = frozenset(
+    {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"hevm", b"hevs", b"mif1", b"msf1"}
+)
+_AVIF_BRANDS = frozenset({b"avif", b"avis"})
+
+
+def is_heif(head: bytes) -> bool:
+    """A HEIC/HEIF photo (an ``ftyp`` box naming a HEIF brand): re-encoded to JPEG."""
+    if head[4:8] != b"ftyp" or len(head) < 16:
+        return False
+    box = int.from_bytes(head[0:4], "big")
+    major = head[8:12]
+    compatible = {head[i : i + 4] for i in range(16, min(box, len(head)) - 3, 4)}
+    if major in _AVIF_BRANDS:
+        return False
+    return bool(({major} | compatible) & _HEIF_BRANDS)
+
+
 def _is_pdf_header(head: bytes) -> bool | None:
     """True: a clean PDF header; False: ``%PDF-`` behind other data; None: no header."""
     at = head.find(PDF_MAGIC, 0, PDF_HEADER_WINDOW + len(PDF_MAGIC))
@@ -186,7 +206,8 @@ def detect_kind(head: bytes, *, allowed: frozenset[FileKind]) -> FileKind:
         raise _refuse("executable", allowed)
     elif head.startswith(PNG_MAGIC):
         kind = FileKind.PNG
-    elif head.startswith(JPEG_MAGIC):
+    elif head.startswith(JPEG_MAGIC) or is_heif(head):
+        # A phone's HEIC photo is stored as the JPEG we re-encode it to.
         kind = FileKind.JPEG
     else:
         pdf = _is_pdf_header(head)

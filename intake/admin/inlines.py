@@ -15,6 +15,8 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from core.uploads import active_content_label
+
 from ..models import CaseDocument, CaseMessage, ClinicShare, Proposal
 from .base import ReadOnlyInline
 
@@ -22,7 +24,10 @@ from .base import ReadOnlyInline
 class CaseDocumentInline(ReadOnlyInline):
     model = CaseDocument
     verbose_name_plural = _("Documents (sanitized; download is logged)")
-    fields = ("doc_type", "kind", "size_display", "details", "uploaded_at", "channel", "download")
+    fields = (
+        "doc_type", "kind", "size_display", "details", "active_content", "uploaded_at",
+        "channel", "download",
+    )
     readonly_fields = fields
 
     @admin.display(description=_("size"))
@@ -34,6 +39,17 @@ class CaseDocumentInline(ReadOnlyInline):
         meta = obj.metadata or {}
         keys = ("modality", "body_part", "study_date", "width", "height", "pages")
         return ", ".join(f"{k}: {meta[k]}" for k in keys if meta.get(k)) or "-"
+
+    @admin.display(description=_("active content"))
+    def active_content(self, obj: CaseDocument) -> str:
+        # Set by core.uploads for a PDF stored disarmed: what was taken out of it.
+        removed = (obj.metadata or {}).get("active_content_removed")
+        if not removed:
+            return "-"
+        return format_html(
+            '<span class="sc-badge sc-badge-caution">{}</span> {}',
+            _("Active content removed"), active_content_label(removed),
+        )
 
     @admin.display(description=_("download"))
     def download(self, obj: CaseDocument) -> str:

@@ -18,6 +18,7 @@ from core.exceptions import DomainError
 from core.models import AuditEvent
 from core.uploads import UploadRejected
 from tests.conftest import Personas
+from tests.core.pdf_corpus import active_content_left, print_script_report, user_password
 
 from .factories import CredentialFactory
 
@@ -56,6 +57,20 @@ def test_a_real_pdf_is_stored_privately_and_waits_for_staff(
     [stored] = _stored_files(private_media_root)
     assert credential.document_sha256 == hashlib.sha256(stored.read_bytes()).hexdigest()
     assert not credential.is_current()
+    assert credential.document_active_content_removed is False
+
+
+def test_a_certificate_with_a_print_script_is_stored_disarmed_and_flagged_for_staff(
+    personas: Personas, private_media_root: Path
+) -> None:
+    credential = _upload(
+        personas, SimpleUploadedFile("gmp.pdf", print_script_report(), "application/pdf")
+    )
+    assert credential.document_active_content_removed is True
+    [stored] = _stored_files(private_media_root)
+    assert active_content_left(stored.read_bytes()) == []
+    event = AuditEvent.objects.get(action="clinics.credential.uploaded")
+    assert event.data["active_content_removed"] == ["javascript"]
     assert AuditEvent.objects.filter(action="clinics.credential.uploaded").count() == 1
 
 
@@ -73,7 +88,7 @@ EXPECTED_CODE = {
     "an SVG with a script": "markup",
     "a zero-byte file": "empty",
     "a 60 MB file": "too_large",
-    "a PDF with JavaScript": "pdf_active_content",
+    "a PDF that needs a password": "pdf_password",
 }
 BAD_FILES = {
     "an executable renamed .pdf": lambda: SimpleUploadedFile(
@@ -87,14 +102,8 @@ BAD_FILES = {
     ),
     "a zero-byte file": lambda: SimpleUploadedFile("licence.pdf", b"", "application/pdf"),
     "a 60 MB file": lambda: _big_file(60 * 1024 * 1024),
-    "a PDF with JavaScript": lambda: SimpleUploadedFile(
-        "licence.pdf",
-        simple_pdf("Licence", ["x"]).replace(
-            b"<< /Type /Catalog /Pages 2 0 R >>",
-            b"<< /Type /Catalog /Pages 2 0 R /OpenAction << /S /JavaScript "
-            b"/JS (app.alert\\(1\\)) >> >>",
-        ),
-        "application/pdf",
+    "a PDF that needs a password": lambda: SimpleUploadedFile(
+        "licence.pdf", user_password(), "application/pdf"
     ),
 }
 

@@ -11,7 +11,8 @@ from django.test import Client
 
 from clinics.models import Credential, CredentialStatus
 from tests.conftest import Personas
-from tests.core.upload_samples import EXE, pdf, png, upload
+from tests.core.pdf_corpus import user_password
+from tests.core.upload_samples import EXE, png, upload
 
 from .factories import PDF_BYTES, CredentialFactory
 from .web_helpers import login
@@ -101,9 +102,6 @@ SVG_WITH_SCRIPT = (
     b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg">'
     b"<script>alert(document.cookie)</script></svg>"
 )
-PDF_WITH_JAVASCRIPT = pdf(
-    b"<< /S /JavaScript /JS (app.alert(1)) >>", catalog_extra=b"/OpenAction 4 0 R "
-)
 
 
 def stored_files(root: Path) -> list[Path]:
@@ -130,7 +128,7 @@ def _field_error(body: str) -> str:
     ("licence.pdf", SVG_WITH_SCRIPT, "svg drawings"),
     ("licence.svg", SVG_WITH_SCRIPT, "svg drawings"),
     ("licence.pdf", b"", "empty"),
-    ("licence.pdf", PDF_WITH_JAVASCRIPT, "active content"),
+    ("licence.pdf", user_password(), "unlocked copy"),
 ])
 def test_a_dangerous_or_empty_upload_is_refused_next_to_the_field_and_nothing_is_stored(
     client: Client, personas: Personas, private_media_root: Path,

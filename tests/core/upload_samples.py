@@ -126,13 +126,17 @@ def bomb_png(width: int, height: int) -> bytes:
 
 # --- PDF --------------------------------------------------------------------------
 def pdf(
-    *objects: bytes, catalog_extra: bytes = b"", header: bytes = b"%PDF-1.7\n", eof: bool = True
+    *objects: bytes,
+    catalog_extra: bytes = b"",
+    page_extra: bytes = b"",
+    header: bytes = b"%PDF-1.7\n",
+    eof: bool = True,
 ) -> bytes:
     """A well-formed PDF: catalog, one page, the given extra objects (numbered from 4)."""
     base = [
         b"<< /Type /Catalog /Pages 2 0 R " + catalog_extra + b">>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] " + page_extra + b">>",
         *objects,
     ]
     out = io.BytesIO()

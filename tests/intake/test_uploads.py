@@ -16,7 +16,6 @@ from .files import (
     dicom_bytes,
     jpeg_bytes,
     pdf_bytes,
-    pdf_with_javascript,
     png_bomb_bytes,
     png_bytes,
     upload,
@@ -70,7 +69,6 @@ HOSTILE = {
         "scan.png",
         b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>',
     ),
-    "a PDF with JavaScript": ("report.pdf", pdf_with_javascript()),
     "a zip": ("scans.zip", _zip_bytes()),
     "a zip renamed .dcm": ("scan.dcm", _zip_bytes()),
     "a DICOM without DICM at 128": (
