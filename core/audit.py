@@ -8,14 +8,13 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.http import HttpRequest
 
+from . import net
 from .models import AuditEvent, User
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
-    """The client address as our own proxy saw it (REMOTE_ADDR only: headers lie)."""
-    if request is None:
-        return None
-    return request.META.get("REMOTE_ADDR") or None
+    """The client address, decided in one place for every consumer (``core.net``)."""
+    return net.client_ip(request)
 
 
 def audit_event_record(

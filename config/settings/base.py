@@ -202,6 +202,8 @@ ACCOUNT_ADAPTER = "core.adapters.NoSignupAccountAdapter"
 # Changing the password keeps this session (Django re-signs it) and ends every
 # other one: their session auth hash no longer matches (core.sessions).
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+# No "remember me": a session ends with the browser as well as on the idle limits.
+ACCOUNT_SESSION_REMEMBER = False
 # Failed sign-ins are counted per account *and* client (the key is built by
 # core.adapters from the e-mail and core.net.client_ip), plus a looser ceiling
 # per client, so a flood from one client never refuses another client.
@@ -239,13 +241,17 @@ AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=8)
 AXES_COOLOFF_TIME = 1  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_FORM_FIELD = "login"
+# allauth authenticates with email=...: without this axes would see no account
+# and lock the whole client address (core.adapters.axes_username).
+AXES_USERNAME_CALLABLE = "core.adapters.axes_username"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 # Never let axes pick an address itself: with django-ipware installed it would
 # believe the left-most X-Forwarded-For, and a fresh fake header would reset every lock.
 AXES_CLIENT_IP_CALLABLE = "core.net.client_ip"
-AXES_LOCKOUT_TEMPLATE = "account/lockout.html"
+# The lock-out page in the site layout (templates/account/lockout.html), status 429.
+AXES_LOCKOUT_CALLABLE = "core.views.axes_lockout"
 
 # --- Internationalisation ---------------------------------------------------
 LANGUAGE_CODE = "en"
