@@ -11,12 +11,14 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
+from django.utils.crypto import salted_hmac
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from core.models import User
 from core.uploads import (
     DeidentificationFailed,
+    DeidentificationWithheld,
     FileKind,
     deidentified_dicom,
     private_file_response,
@@ -87,10 +89,14 @@ def document_download(
         if not document.file or not document.file.name:
             raise Http404
         try:
-            copy = deidentified_dicom(document.file)
+            # Every copy of one case replaces UIDs with the same key (series stay together).
+            key = salted_hmac("intake.dicom.uid-key", document.case.reference, algorithm="sha256")
+            copy = deidentified_dicom(
+                document.file, uid_key=key.digest(), pseudonym=document.case.reference
+            )
         except FileNotFoundError:
             raise Http404 from None
-        except DeidentificationFailed as refused:
+        except (DeidentificationFailed, DeidentificationWithheld) as refused:
             # Fail closed: the original is never the fallback.
             return render(request, "portal_cases/document_refused.html", {
                 "case": document.case, "message": refused.message, "section": "cases",

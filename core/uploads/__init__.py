@@ -11,7 +11,7 @@ The shared contract (docs in /work/brief/uploads-api.md):
 
 from __future__ import annotations
 
-from .deidentify import DeidentificationFailed, deidentified_dicom
+from .deidentify import DeidentificationFailed, DeidentificationWithheld, deidentified_dicom
 from .downloads import private_file_response, private_stream_response, safe_download_name
 from .handlers import CappedUploadHandler, upload_rejections
 from .kinds import (
@@ -35,6 +35,7 @@ __all__ = [
     "EXTENSIONS",
     "CappedUploadHandler",
     "DeidentificationFailed",
+    "DeidentificationWithheld",
     "FileKind",
     "SanitizedUpload",
     "UploadRejected",

@@ -1,12 +1,13 @@
 """A de-identified copy of a stored DICOM file, for readers who must not learn who it is.
 
 Clinics judge a case from the images; they are not told who the patient is
-until a consultation is booked. DICOM headers name the patient, so the copy a
-clinic downloads drops the identifying attributes of the PS3.15 Basic
-Application Level Confidentiality Profile that matter most, and every private
-tag (vendors hide names and IDs there). Sex, age, modality, body part and study
-date stay: the clinic needs them to judge the study. The stored original is
-never changed; concierge staff still download it as uploaded.
+until a consultation is booked. The copy a clinic downloads applies the whole
+PS3.15 Basic Application Level Confidentiality Profile (``deid_profile``: the
+Table E.1-1 action list from dicom-anonymizer, with the options that keep dates
+and the patient's sex, age, size and weight). An image whose pixels may show
+the patient (``burned_in``) is not copied at all: ``DeidentificationWithheld``
+tells the caller to have staff look at it. The stored original is never
+changed; concierge staff still download it as uploaded.
 
 Memory stays bounded whatever the file size: pydicom reads the header with
 ``defer_size`` so large values are only located, not loaded, and each deferred
@@ -26,7 +27,6 @@ from django.core.files import File
 from django.db.models.fields.files import FieldFile
 from django.utils.translation import gettext_noop
 from pydicom import dcmread, dcmwrite
-from pydicom.datadict import dictionary_VR
 from pydicom.dataelem import DataElement, RawDataElement
 from pydicom.dataset import Dataset
 from pydicom.fileutil import read_undefined_length_value
@@ -34,50 +34,33 @@ from pydicom.tag import SequenceDelimiterTag
 from pydicom.uid import DeflatedExplicitVRLittleEndian
 from pydicom.valuerep import BUFFERABLE_VRS
 
+from .burned_in import pixel_identity_risk
+from .deid_profile import UidMap, deidentify_dataset, mark_deidentified, vr_of
 from .kinds import UploadRejected, lazy_message
 
 DEFER_SIZE = "1 MB"
 UNDEFINED_LENGTH = 0xFFFFFFFF
-DEIDENTIFICATION_METHOD = "PS3.15 Basic Profile subset; private tags removed"
-
-# PS3.15 Table E.1-1 action Z (keep, empty) and X (remove), for the attributes
-# that identify or reach the patient most directly.
-BLANKED = (
-    "PatientName",
-    "PatientID",
-    "PatientBirthDate",
-    "ReferringPhysicianName",
-    "AccessionNumber",
-    "StudyID",
-)
-REMOVED = (
-    "PatientAddress",
-    "PatientTelephoneNumbers",
-    "OtherPatientIDs",
-    "OtherPatientIDsSequence",
-    "OtherPatientNames",
-    "PatientMotherBirthName",
-    "PatientBirthName",
-    "PatientBirthTime",
-    "IssuerOfPatientID",
-    "MedicalRecordLocator",
-    "InstitutionName",
-    "InstitutionAddress",
-    "InstitutionalDepartmentName",
-    "ReferringPhysicianAddress",
-    "ReferringPhysicianTelephoneNumbers",
-    "PhysiciansOfRecord",
-    "PerformingPhysicianName",
-    "NameOfPhysiciansReadingStudy",
-    "OperatorsName",
-    "RequestingPhysician",
-    "StationName",
-    "PatientComments",
-)
 
 
 class DeidentificationFailed(UploadRejected):
     """The stored file could not be read as DICOM; the original is never sent instead."""
+
+
+class DeidentificationWithheld(UploadRejected):
+    """The pixels may show who the patient is; staff must look before a clinic may have it."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(
+            lazy_message(
+                gettext_noop(
+                    "This image may show the patient's name or face in the picture itself, so it "
+                    "is not sent to clinics until the concierge team has checked it. They have "
+                    "been told; please ask them about it."
+                )
+            ),
+            code="dicom_pixels_withheld",
+        )
+        self.reason = reason
 
 
 def _failed() -> DeidentificationFailed:
@@ -144,26 +127,14 @@ def _value_length(src: IO[bytes], raw: RawDataElement) -> int:
     return int(raw.length)
 
 
-def _vr_for(raw: RawDataElement, dataset: Dataset) -> str | None:
-    vr = raw.VR
-    if vr is None:  # implicit VR: the dictionary decides
-        try:
-            vr = dictionary_VR(raw.tag)
-        except KeyError:
-            return None
-    if vr == "OB or OW":
-        vr = "OW" if int(dataset.get("BitsAllocated", 8) or 8) > 8 else "OB"
-    return str(vr)
-
-
 def _stream_deferred_values(dataset: Dataset, src: IO[bytes]) -> None:
     """Swap every deferred value for a window onto ``src``, or drop it; never load it."""
     for tag in list(dataset.keys()):
         raw = dataset.get_item(tag, keep_deferred=True)
         if not isinstance(raw, RawDataElement) or raw.value is not None:
             continue
-        vr = _vr_for(raw, dataset)
-        if raw.tag.is_private or vr is None or vr not in BUFFERABLE_VRS:
+        vr = vr_of(raw, dataset)
+        if raw.tag.is_private or vr not in BUFFERABLE_VRS:
             del dataset[tag]
             continue
         window = _ValueWindow(src, raw.value_tell, _value_length(src, raw))
@@ -172,34 +143,30 @@ def _stream_deferred_values(dataset: Dataset, src: IO[bytes]) -> None:
         )
 
 
-def _strip_identifiers(dataset: Dataset) -> None:
-    def callback(ds: Dataset, elem: DataElement) -> None:
-        keyword = elem.keyword
-        if keyword in BLANKED:
-            elem.value = None
-        elif keyword in REMOVED:
-            del ds[elem.tag]
-
-    dataset.remove_private_tags()
-    # walk() also visits sequence items (e.g. a referenced patient inside a request).
-    dataset.walk(callback)
-    dataset.PatientIdentityRemoved = "YES"
-    dataset.DeidentificationMethod = DEIDENTIFICATION_METHOD
-    dataset.preamble = bytes(128)
-
-
-def deidentified_dicom(fieldfile: FieldFile) -> File[Any]:
+def deidentified_dicom(
+    fieldfile: FieldFile, *, uid_key: bytes, pseudonym: str = "", pixels_checked: bool = False
+) -> File[Any]:
     """A temporary-file copy of a stored DICOM file without the patient's identifiers.
 
-    The caller owns the returned file (closing it deletes it); it is positioned at 0.
-    Raises ``DeidentificationFailed`` when the stored file cannot be parsed - the
-    original is never handed out in its place.
+    ``uid_key`` scopes the replaced UIDs: pass the same key for every file of one
+    case (see ``deid_profile.UidMap``). ``pseudonym`` becomes the patient's name
+    and ID (the case reference: the reader knows it already). ``pixels_checked``:
+    a person has looked at the image and found nothing identifying in it, so it is
+    copied whatever its header says about burned-in text. The caller owns the
+    returned file (closing it deletes it); it is positioned at 0. Raises
+    ``DeidentificationWithheld`` when the pixels may identify the patient,
+    ``DeidentificationFailed`` when the stored file cannot be parsed - the original
+    is never handed out in its place.
     """
+    uids = UidMap(uid_key)
     out = tempfile.NamedTemporaryFile(suffix=".dcm")  # noqa: SIM115 - returned to the caller
     try:
         with fieldfile.storage.open(str(fieldfile.name), "rb") as src:
             try:
                 dataset = dcmread(src, force=False, defer_size=DEFER_SIZE)
+                reason = None if pixels_checked else pixel_identity_risk(dataset)
+                if reason is not None:
+                    raise DeidentificationWithheld(reason)
                 if dataset.file_meta.get("TransferSyntaxUID") == DeflatedExplicitVRLittleEndian:
                     # A deflated body is inflated into memory by pydicom; offsets in it are
                     # not offsets in the file, so read it whole (rare, and small on disk).
@@ -207,8 +174,11 @@ def deidentified_dicom(fieldfile: FieldFile) -> File[Any]:
                     dataset = dcmread(src, force=False)
                 else:
                     _stream_deferred_values(dataset, src)
-                _strip_identifiers(dataset)
+                deidentify_dataset(dataset, uids=uids)
+                mark_deidentified(dataset, uids=uids, pseudonym=pseudonym)
                 dcmwrite(out, dataset, enforce_file_format=True)
+            except DeidentificationWithheld:
+                raise
             except Exception:
                 # pydicom raises many kinds of error on a damaged file; all mean "not for a clinic".
                 raise _failed() from None

@@ -9,8 +9,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from django.core.files.storage import FileSystemStorage
-from django.db.models import FileField
 from django.db.models.fields.files import FieldFile
 from pydicom import dcmread
 from pydicom.encaps import encapsulate
@@ -18,19 +16,12 @@ from pydicom.uid import ExplicitVRLittleEndian, ImplicitVRLittleEndian, JPEGBase
 
 from core.uploads import DeidentificationFailed, deidentified_dicom
 
+from .deid_samples import UID_KEY, stored
 from .upload_samples import SECRETS, dicom_stream, identified_dicom
 
 
-def stored(tmp_path: Path, data: bytes | None = None, *, name: str = "study.dcm") -> FieldFile:
-    storage = FileSystemStorage(location=str(tmp_path))
-    if data is not None:
-        (tmp_path / name).write_bytes(data)
-    # No model instance: the function only uses the field file's storage and name.
-    return FieldFile(None, FileField(storage=storage), name)  # type: ignore[arg-type]
-
-
 def deidentify(fieldfile: FieldFile) -> bytes:
-    copy = deidentified_dicom(fieldfile)
+    copy = deidentified_dicom(fieldfile, uid_key=UID_KEY)
     try:
         return copy.read()
     finally:
@@ -47,14 +38,15 @@ def test_the_copy_has_no_identifiers_or_private_tags_but_keeps_what_a_clinic_nee
     for secret in [*SECRETS, b"Wilson^James"]:
         assert secret not in copy
     ds = dcmread(io.BytesIO(copy), force=False)
-    for keyword in ("PatientName", "PatientID", "PatientBirthDate", "ReferringPhysicianName",
+    for keyword in ("PatientName", "PatientBirthDate", "ReferringPhysicianName",
                     "AccessionNumber", "StudyID"):
         assert keyword in ds and not ds[keyword].value  # kept, empty (PS3.15 action Z)
+    assert ds.PatientID == "ANONYMIZED"  # Z/D: a dummy stays valid where the ID is type 1
     for keyword in ("PatientAddress", "PatientTelephoneNumbers", "OtherPatientIDs",
-                    "OtherPatientNames", "PatientMotherBirthName", "InstitutionName",
-                    "InstitutionAddress"):
+                    "OtherPatientNames", "PatientMotherBirthName", "InstitutionAddress"):
         assert keyword not in ds  # removed (action X)
-    assert "RequestingPhysician" not in ds.RequestAttributesSequence[0]
+    assert ds.InstitutionName == "ANONYMIZED"  # X/Z/D: a dummy stays valid in every IOD
+    assert "RequestAttributesSequence" not in ds  # X: the whole request goes, names and all
     assert not any(element.tag.is_private for element in ds.iterall())
     assert ds.PatientIdentityRemoved == "YES"
     assert ds.DeidentificationMethod
@@ -62,7 +54,8 @@ def test_the_copy_has_no_identifiers_or_private_tags_but_keeps_what_a_clinic_nee
     assert (ds.PatientSex, ds.PatientAge, ds.Modality, ds.BodyPartExamined, ds.StudyDate) == (
         "F", "061Y", "MR", "KNEE", "20240301")
     assert ds.PixelData == source.PixelData
-    assert ds.SOPInstanceUID == source.SOPInstanceUID
+    assert ds.SOPInstanceUID != source.SOPInstanceUID  # U: replaced, see test_uploads_deid_profile
+    assert ds.file_meta.MediaStorageSOPInstanceUID == ds.SOPInstanceUID
     assert copy[:128] == bytes(128) and copy[128:132] == b"DICM"
 
 
@@ -102,11 +95,13 @@ def test_large_encapsulated_pixel_data_keeps_its_fragments(tmp_path: Path) -> No
 
 def test_a_damaged_file_is_refused_and_never_passed_through(tmp_path: Path) -> None:
     with pytest.raises(DeidentificationFailed) as refused:
-        deidentified_dicom(stored(tmp_path, b"\x00" * 128 + b"NOPE" + b"Doe^Jane" * 50))
+        deidentified_dicom(
+            stored(tmp_path, b"\x00" * 128 + b"NOPE" + b"Doe^Jane" * 50), uid_key=UID_KEY
+        )
     assert "concierge" in str(refused.value.message)
     cut_in_the_pixels = identified_dicom(pixel_data=bytes(2 * 1024 * 1024))[:-1024]
     with pytest.raises(DeidentificationFailed):
-        deidentified_dicom(stored(tmp_path, cut_in_the_pixels, name="cut.dcm"))
+        deidentified_dicom(stored(tmp_path, cut_in_the_pixels, name="cut.dcm"), uid_key=UID_KEY)
 
 
 def test_a_file_cut_short_in_its_header_still_leaves_nothing_identifying(tmp_path: Path) -> None:
@@ -121,7 +116,7 @@ def test_a_file_cut_short_in_its_header_still_leaves_nothing_identifying(tmp_pat
 
 def test_a_missing_file_raises_file_not_found(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError):
-        deidentified_dicom(stored(tmp_path, name="gone.dcm"))
+        deidentified_dicom(stored(tmp_path, name="gone.dcm"), uid_key=UID_KEY)
 
 
 @pytest.mark.services
@@ -136,7 +131,7 @@ def test_a_200_mb_dicom_is_deidentified_with_memory_bounded(
 
     tracemalloc.start()
     try:
-        copy = deidentified_dicom(stored(tmp_path, name="big.dcm"))
+        copy = deidentified_dicom(stored(tmp_path, name="big.dcm"), uid_key=UID_KEY)
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
