@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from django.urls import path
 
-from .views import case_page, documents, links, wizard
+from .views import case_page, documents, links, records, wizard
 
 app_name = "intake"
 
 urlpatterns = [
     path("", wizard.start, name="start"),
+    # Before the generic step: the records step reads its own (multipart) body.
+    path("step/records/", records.records_step, name="records_step"),
     path("step/<slug:step>/", wizard.step, name="step"),
     path("step/records/upload/", documents.wizard_upload, name="wizard_upload"),
     path(

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from .deidentify import DeidentificationFailed, DeidentificationWithheld, deidentified_dicom
 from .downloads import private_file_response, private_stream_response, safe_download_name
-from .handlers import CappedUploadHandler, upload_rejections
+from .handlers import CappedUploadHandler, skipped_uploads, upload_rejections
 from .kinds import (
     ALL_KINDS,
     CONTENT_TYPES,
@@ -47,5 +47,6 @@ __all__ = [
     "safe_download_name",
     "sanitize_upload",
     "server_file_name",
+    "skipped_uploads",
     "upload_rejections",
 ]

@@ -39,6 +39,16 @@ def upload_rejections(request: HttpRequest) -> list[str]:
     return list(getattr(request, "upload_rejections", []))
 
 
+def skipped_uploads(request: HttpRequest) -> list[tuple[str, str]]:
+    """The files dropped one by one (over the per-file cap) as (display name, reason).
+
+    The other files of the request were kept, so a view can store them and name
+    these. A stopped request (too many files or bytes) is not listed here: it
+    leaves ``request.FILES`` empty and says why in ``upload_rejections``.
+    """
+    return list(getattr(request, "upload_skipped", []))
+
+
 class CappedUploadHandler(TemporaryFileUploadHandler):
     """Stream every file to disk; enforce the caps from settings (or tighter ones).
 
@@ -66,6 +76,7 @@ class CappedUploadHandler(TemporaryFileUploadHandler):
         self._parsing = False
         if request is not None:
             request.upload_rejections = []  # type: ignore[attr-defined]
+            request.upload_skipped = []  # type: ignore[attr-defined]
 
     def _reject(self, message: object) -> None:
         if self.request is not None:
@@ -128,7 +139,12 @@ class CappedUploadHandler(TemporaryFileUploadHandler):
             self._skip()
 
     def _skip(self) -> None:
-        self._reject(too_large(self.max_file_bytes, clean_display_name(self.file_name)).message)
+        name = clean_display_name(self.file_name)
+        self._reject(too_large(self.max_file_bytes, name).message)
+        if self.request is not None:
+            self.request.upload_skipped.append(  # type: ignore[attr-defined]
+                (name, str(too_large(self.max_file_bytes).message))
+            )
         self.file.close()  # deletes the partial temporary file
         self.request_bytes -= self.file_bytes
         raise SkipFile

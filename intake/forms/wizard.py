@@ -195,6 +195,9 @@ class RecordsForm(PatientFormMixin, forms.ModelForm):  # type: ignore[type-arg]
     def __init__(self, *args: Any, has_documents: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.has_documents = has_documents
+        # Rendered below the document list, outside the step's <form> (the list has
+        # its own remove forms); it joins the form by id (templates/intake/wizard/records.html).
+        self.fields["records_later"].widget.attrs["form"] = "records-form"
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}

@@ -9,7 +9,14 @@ from .case_page import (
     clinic_share_revoke,
     shareable_clinic_ids,
 )
-from .documents import case_bytes_left, case_document_remove, case_documents_add
+from .documents import (
+    ALLOWED_KINDS,
+    RefusedFile,
+    UploadOutcome,
+    case_bytes_left,
+    case_document_remove,
+    case_documents_add,
+)
 from .drafts import (
     intake_consent_record,
     intake_draft_save,
@@ -30,6 +37,9 @@ from .transitions import case_assign_owner, case_transition
 from .triage import case_triage_compute, case_triage_refresh, preferred_clinic_is_ml_only
 
 __all__ = [
+    "ALLOWED_KINDS",
+    "RefusedFile",
+    "UploadOutcome",
     "access_link_url",
     "access_token_issue",
     "access_token_issue_for_session",

@@ -30,6 +30,7 @@ from ..selectors import (
     sent_proposal_for_case,
 )
 from .common import browser_zone, limit_posts, link_not_valid, rate_limited
+from .uploads import Received
 
 
 def _share_choices(case: Case) -> set[int]:
@@ -67,11 +68,21 @@ def _page(request: HttpRequest, case: Case, *, status: int = 200, **forms: objec
         "max_case_mb": settings.INTAKE_MAX_CASE_BYTES // 2**20,
         "consented_to_share": case_consents_to_share(case=case),
     }
-    # The viewer's zone: the browser's (tz.js cookie) once known; before that (the first
-    # visit from the emailed link) the zone the patient gave us, not UTC.
-    zone = browser_zone(request) or valid_zone(str(case.patient.time_zone)) or "UTC"
-    with timezone.override(zone):
+    with timezone.override(_viewer_zone(request, case)):
         return render(request, "intake/case/page.html", context, status=status)
+
+
+def _viewer_zone(request: HttpRequest, case: Case) -> str:
+    # The browser's (tz.js cookie) once known; before that (the first visit from
+    # the emailed link) the zone the patient gave us, not UTC.
+    return browser_zone(request) or valid_zone(str(case.patient.time_zone)) or "UTC"
+
+
+def case_documents_fragment(request: HttpRequest, case: Case, received: Received) -> HttpResponse:
+    """The page's document list with what just arrived and what was refused (for htmx)."""
+    context = {"case": case, "documents": documents_for_case(case=case), "received": received}
+    with timezone.override(_viewer_zone(request, case)):
+        return render(request, "intake/case/_documents.html", context)
 
 
 def _case_or_none(request: HttpRequest, reference: str) -> Case | None:

@@ -88,10 +88,11 @@ def install_upload_handlers(request: HttpRequest) -> None:
 
 
 def parse_upload_body(request: HttpRequest) -> str | None:
-    """Read the multipart body now; return a user-safe error or None.
+    """Read the multipart body now; return a user-safe error when no file can be kept.
 
-    Any file refused while streaming refuses the whole request: a batch is
-    stored completely or not at all.
+    A file dropped alone (over the per-file cap) is not an error here: the
+    others are kept, and ``core.uploads.skipped_uploads`` names it. A request
+    the handler stopped (too many files or bytes) keeps none, and says why.
     """
     try:
         request.POST  # noqa: B018 - parsing is the point
@@ -104,9 +105,6 @@ def parse_upload_body(request: HttpRequest) -> str | None:
         return _("This request was too large. Please send fewer or smaller answers.")
     except DomainError as exc:
         return str(exc.message)
-    rejected = upload_rejections(request)
-    if rejected:
-        for uploaded in request.FILES.getlist("files"):
-            uploaded.close()  # deletes the temporary file now, not at the end of the request
-        return " ".join(dict.fromkeys(rejected))
+    if any(getattr(handler, "aborted", False) for handler in request.upload_handlers):
+        return " ".join(dict.fromkeys(upload_rejections(request)))
     return None

@@ -1,14 +1,16 @@
-"""Uploads and downloads for the wizard's draft and the patient's case page."""
+"""Uploads and downloads for the wizard's draft and the patient's case page.
+
+The upload views read the body themselves (csrf_exempt outside, csrf_protect
+inside) so the capped upload handler is installed before anything parses it.
+"""
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
@@ -17,9 +19,9 @@ from core.exceptions import DomainError
 from core.uploads import private_file_response
 
 from .. import services
-from ..forms import UploadForm
 from ..models import Case, UploadChannel
 from ..selectors import document_for_case_or_404, draft_for_session, patient_case_or_404
+from .case_page import case_documents_fragment
 from .common import (
     install_upload_handlers,
     limit_posts,
@@ -28,71 +30,46 @@ from .common import (
     rate_limited,
     wants_json,
 )
+from .records import records_fragment
+from .uploads import (
+    FragmentRenderer,
+    Received,
+    as_json,
+    over_case_limit_message,
+    receive_uploads,
+    respond,
+    too_big_for_case,
+)
 
-# Multipart framing and the form fields around the files.
-BODY_SLACK_BYTES = 1024 * 1024
 
-
-def _result(
-    request: HttpRequest, *, ok: bool, message: str, back: str, status: int = 200
+def _store(
+    request: HttpRequest,
+    case: Case,
+    *,
+    channel: str,
+    back: str,
+    fragment: FragmentRenderer,
 ) -> HttpResponse:
-    if wants_json(request):
-        return JsonResponse({"ok": ok, "message": message}, status=status)
-    (messages.success if ok else messages.error)(request, message)
-    return redirect(back)
-
-
-def _too_big_for_case(request: HttpRequest, case: Case) -> bool:
-    """Refuse before reading a byte when the body cannot fit in what the case has left."""
-    try:
-        length = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        return False
-    return length > services.case_bytes_left(case) + BODY_SLACK_BYTES
-
-
-def _store(request: HttpRequest, case: Case, *, channel: str, back: str) -> HttpResponse:
-    if _too_big_for_case(request, case):
-        return _result(
-            request,
-            ok=False,
-            back=back,
-            status=413,
-            message=_("These files would take your case over its %(mb)s MB limit.")
-            % {"mb": settings.INTAKE_MAX_CASE_BYTES // (1024 * 1024)},
-        )
+    if too_big_for_case(request, case):
+        received = Received(error=over_case_limit_message())
+        if wants_json(request):
+            return as_json(received, status=413)
+        return respond(request, case, received, back=back, fragment=fragment)
     install_upload_handlers(request)
     error = parse_upload_body(request)
-    return csrf_protect(_store_checked)(request, case, channel, back, error)
+    return csrf_protect(_store_checked)(request, case, channel, back, fragment, error)
 
 
 def _store_checked(
-    request: HttpRequest, case: Case, channel: str, back: str, error: str | None
+    request: HttpRequest,
+    case: Case,
+    channel: str,
+    back: str,
+    fragment: FragmentRenderer,
+    error: str | None,
 ) -> HttpResponse:
-    if error:
-        return _result(request, ok=False, message=error, back=back, status=400)
-    form = UploadForm(request.POST, request.FILES, file_mb=settings.INTAKE_MAX_FILE_BYTES // 2**20)
-    if not form.is_valid():
-        first = next(iter(form.errors.values()))[0]
-        return _result(request, ok=False, message=str(first), back=back, status=400)
-    files = form.cleaned_data["files"]
-    doc_type = form.cleaned_data["doc_type"]
-    try:
-        docs = services.case_documents_add(
-            case=case,
-            uploads=[(f, doc_type) for f in files],
-            channel=channel,
-            request=request,
-        )
-    except DomainError as exc:
-        return _result(request, ok=False, message=str(exc.message), back=back, status=400)
-    return _result(
-        request,
-        ok=True,
-        back=back,
-        message=ngettext("%(n)s file uploaded.", "%(n)s files uploaded.", len(docs))
-        % {"n": len(docs)},
-    )
+    received = receive_uploads(request, case, channel=channel, parse_error=error)
+    return respond(request, case, received, back=back, fragment=fragment)
 
 
 @csrf_exempt  # checked inside, after the capped upload handler is installed
@@ -105,7 +82,7 @@ def wizard_upload(request: HttpRequest) -> HttpResponse:
     if case is None:
         return link_not_valid(request)
     back = reverse("intake:step", kwargs={"step": "records"})
-    return _store(request, case, channel=UploadChannel.WIZARD, back=back)
+    return _store(request, case, channel=UploadChannel.WIZARD, back=back, fragment=records_fragment)
 
 
 @csrf_exempt  # checked inside, after the capped upload handler is installed
@@ -119,7 +96,9 @@ def case_upload(request: HttpRequest, reference: str) -> HttpResponse:
     except Http404:
         return link_not_valid(request)
     back = reverse("intake:case", kwargs={"reference": case.reference})
-    return _store(request, case, channel=UploadChannel.CASE_PAGE, back=back)
+    return _store(
+        request, case, channel=UploadChannel.CASE_PAGE, back=back, fragment=case_documents_fragment
+    )
 
 
 @never_cache

@@ -46,7 +46,9 @@ def test_a_patient_uploads_more_documents_and_the_flags_follow(
         headers=XHR,
     )
     assert response.status_code == 200, response.content
-    assert response.json() == {"ok": True, "message": "2 files uploaded."}
+    body = response.json()
+    assert body["ok"] is True and body["message"] == "2 files uploaded."
+    assert [d["name"] for d in body["stored"]] == ["IM1", "k.jpg"] and body["refused"] == []
     case = Case.objects.get(pk=alice_case.pk)
     assert "no_imaging" not in case.triage_flags
     assert set(case.documents.values_list("channel", flat=True)) == {"case_page"}

@@ -1,4 +1,4 @@
-"""Uploads: typed by content, capped, private, all or nothing."""
+"""Uploads: typed by content, capped, private; a bad file is refused alone."""
 
 from __future__ import annotations
 
@@ -96,20 +96,25 @@ def test_hostile_files_are_refused_with_a_message_and_leave_nothing_behind(
     assert _files_on_disk(private_media_root) == []
 
 
-def test_one_bad_file_refuses_the_whole_batch(
+def test_one_bad_file_is_refused_by_name_and_the_others_are_kept(
     draft_client: Client, private_media_root: Path
 ) -> None:
     files = [
         upload("a.pdf", pdf_bytes()),
         upload("b.jpg", jpeg_bytes()),
-        upload("evil.pdf", pdf_with_javascript()),
+        upload("evil.pdf", HOSTILE["an ELF renamed .pdf"][1]),
     ]
     response = draft_client.post(UPLOAD_URL, {"doc_type": "record", "files": files}, headers=XHR)
-    assert (
-        response.status_code == 400 and "evil.pdf" in response.json()["message"]
-    ) or response.status_code == 400
-    assert not CaseDocument.objects.exists()
-    assert _files_on_disk(private_media_root) == []
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["ok"] is False
+    assert [r["name"] for r in body["refused"]] == ["evil.pdf"]
+    assert "evil.pdf" in body["message"]
+    assert sorted(CaseDocument.objects.values_list("original_name", flat=True)) == [
+        "a.pdf",
+        "b.jpg",
+    ]
+    assert len(_files_on_disk(private_media_root)) == 2
 
 
 def test_a_file_over_the_cap_is_refused_before_it_is_stored(
