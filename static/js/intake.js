@@ -58,51 +58,86 @@
   var summary = document.getElementById("form-errors");
   if (summary) { summary.focus(); }
 
-  // --- Uploads with a progress bar (XHR); the server answers JSON to XHR.
+  // --- Uploads: picking files uploads them at once. The request itself is htmx's
+  // (hx-post on the form, templates/intake/_upload_form.html and wizard/records.html;
+  // the answer is the document list, swapped in place). This adds the progress bar,
+  // empties the pickers once the server has the files, and holds a submit pressed
+  // while an upload is still running until it has finished, so nothing is sent twice
+  // and nothing is lost. Without JavaScript the files go with the form's own submit.
+  function chosenFiles(form) {
+    var count = 0;
+    form.querySelectorAll('input[type="file"]').forEach(function (input) {
+      count += input.files ? input.files.length : 0;
+    });
+    return count;
+  }
+
   document.querySelectorAll("form[data-upload-form]").forEach(function (form) {
+    if (!window.htmx) { return; }
     var status = form.querySelector("[data-upload-status]");
     var bar = form.querySelector("[data-upload-progress]");
     var message = form.querySelector("[data-upload-message]");
-    form.addEventListener("submit", function (event) {
-      if (!window.FormData || !window.XMLHttpRequest) { return; }
-      event.preventDefault();
-      var button = form.querySelector("button[type=submit]");
-      var xhr = new XMLHttpRequest();
-      xhr.open("POST", form.action);
-      xhr.setRequestHeader("X-Requested-With", "XMLHttpRequest");
-      xhr.setRequestHeader("Accept", "application/json");
-      status.classList.remove("d-none");
-      bar.value = 0;
-      bar.textContent = "0%";
-      message.textContent = form.getAttribute("data-uploading-text") || "";
-      if (button) { button.disabled = true; }
-      xhr.upload.addEventListener("progress", function (e) {
-        if (e.lengthComputable) {
-          var pct = Math.round((e.loaded / e.total) * 100);
-          bar.value = pct;
-          bar.textContent = pct + "%";
-          message.textContent = pct + "%";
-        }
-      });
-      function done(ok, text) {
-        if (button) { button.disabled = false; }
-        message.textContent = text;
-        message.className = "small mt-1 " + (ok ? "text-success" : "text-danger");
-        if (ok) { window.location.reload(); }
+    var busy = false;
+    var held = null;
+    form.classList.add("upload-enhanced");
+
+    function say(text, tone) {
+      message.textContent = text || "";
+      message.className = "small mb-2" + (tone ? " text-" + tone : "");
+    }
+    function setBar(pct) {
+      // Upload progress, then the (small) answer's: never let the bar go back.
+      var value = Math.max(Number(bar.value) || 0, pct);
+      bar.value = value;
+      bar.textContent = value + "%";
+    }
+    function release() {
+      if (!held) { return; }
+      var submitter = held.submitter;
+      held = null;
+      if (form.requestSubmit) {
+        if (submitter) { form.requestSubmit(submitter); } else { form.requestSubmit(); }
+      } else {
+        form.submit();
       }
-      xhr.addEventListener("load", function () {
-        var body = null;
-        try { body = JSON.parse(xhr.responseText); } catch (e) { body = null; }
-        if (body && typeof body.message === "string") {
-          done(Boolean(body.ok) && xhr.status < 400, body.message);
-        } else {
-          done(false, form.getAttribute("data-error-text") || "Upload failed (" + xhr.status + ").");
-        }
-      });
-      xhr.addEventListener("error", function () {
-        done(false, form.getAttribute("data-error-text") || "Upload failed.");
-      });
-      xhr.send(new FormData(form));
+    }
+
+    form.addEventListener("htmx:beforeRequest", function (event) {
+      if (event.target !== form) { return; }
+      if (!chosenFiles(form)) { event.preventDefault(); return; }
+      busy = true;
+      status.hidden = false;
+      bar.value = 0;
+      setBar(0);
+      say(form.getAttribute("data-uploading-text"));
+    });
+    form.addEventListener("htmx:xhr:progress", function (event) {
+      var d = event.detail || {};
+      if (d.lengthComputable && d.total) { setBar(Math.round((d.loaded / d.total) * 100)); }
+    });
+    form.addEventListener("htmx:afterRequest", function (event) {
+      if (event.target !== form) { return; }
+      busy = false;
+      if (event.detail && event.detail.successful) {
+        // The server has every file (stored or refused by name in the list): pick afresh.
+        form.querySelectorAll('input[type="file"]').forEach(function (input) { input.value = ""; });
+        setBar(100);
+        var target = document.querySelector(form.getAttribute("hx-target"));
+        var refused = target && target.querySelector("[role=alert]");
+        say(form.getAttribute(refused ? "data-refused-text" : "data-done-text"),
+            refused ? "danger" : "success");
+      } else {
+        // The files are still chosen: a submit (held or later) carries them.
+        status.hidden = true;
+        say(form.getAttribute("data-error-text"), "danger");
+      }
+      release();
+    });
+    form.addEventListener("submit", function (event) {
+      if (!busy) { return; }
+      event.preventDefault();
+      held = { submitter: event.submitter || null };
+      say(form.getAttribute("data-waiting-text"));
     });
   });
 })();

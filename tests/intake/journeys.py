@@ -43,10 +43,10 @@ def make_patient_files(directory: Path) -> dict[str, Path]:
 
 def upload_document(page: Page, path: Path, doc_type_label: str, *, expected_count: int) -> None:
     page.get_by_label("What are these files?").select_option(label=doc_type_label)
+    # picking the file uploads it at once (htmx, with a progress bar); the list refreshes in place
     page.locator("#id_files").set_input_files(str(path))
-    page.get_by_role("button", name="Upload", exact=True).click()
-    # the XHR shows progress, then the page reloads with the new document listed
     expect(page.locator("#document-list li")).to_have_count(expected_count, timeout=20_000)
+    expect(page.locator("#arrived-list")).to_contain_text(path.name)
 
 
 def complete_intake_as_new_patient(
