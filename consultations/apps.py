@@ -8,3 +8,6 @@ class ConsultationsConfig(AppConfig):
     name = "consultations"
     verbose_name = _("Consultations")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from . import emails  # noqa: F401 - registers the consultation notification kinds

@@ -356,6 +356,17 @@ INTAKE_LINK_RATE_LIMIT = env.str("INTAKE_LINK_RATE_LIMIT", default="5/h")
 # Drafts never submitted are deleted (answers, files, links) after this many idle days.
 INTAKE_DRAFT_RETENTION_DAYS = env.int("INTAKE_DRAFT_RETENTION_DAYS", default=30)
 
+# --- Consultations ----------------------------------------------------------
+# Reschedule/cancel links in booking e-mails stop working after this many days (or
+# when the booking is over, whichever comes first).
+CONSULTATIONS_LINK_DAYS = env.int("CONSULTATIONS_LINK_DAYS", default=90)
+# A video consultation without the host's own link gets an unguessable room here.
+CONSULTATIONS_VIDEO_ROOM_URL = env.str(
+    "CONSULTATIONS_VIDEO_ROOM_URL", default="https://meet.jit.si/concierge-"
+)
+# Reminders go this many hours before a confirmed consultation.
+CONSULTATIONS_REMINDER_HOURS = env.list("CONSULTATIONS_REMINDER_HOURS", cast=int, default=[24, 1])
+
 # --- Celery -----------------------------------------------------------------
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SERIALIZER = "json"
