@@ -51,7 +51,6 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "django_countries",
     "django_htmx",
-    "formtools",
     "phonenumber_field",
     "simple_history",
     "timezone_field",

@@ -18,6 +18,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from django_htmx.middleware import HtmxDetails
 
 from core.exceptions import DomainError
 from core.uploads import skipped_uploads
@@ -51,8 +52,9 @@ FragmentRenderer = Callable[[HttpRequest, Case, Received], HttpResponse]
 
 
 def is_htmx(request: HttpRequest) -> bool:
-    """django-htmx's middleware sets ``request.htmx`` (falsy for ordinary requests)."""
-    return bool(getattr(request, "htmx", False))
+    """Whether htmx sent this request (django-htmx's middleware reads its HX-Request header)."""
+    details = getattr(request, "htmx", None)
+    return isinstance(details, HtmxDetails) and bool(details)
 
 
 def too_big_for_case(request: HttpRequest, case: Case) -> bool:
