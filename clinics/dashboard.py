@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db.models import Count, Q
 from django.http import HttpRequest
@@ -20,7 +22,7 @@ def clinics_tiles(request: HttpRequest) -> list[Tile]:
     warn = settings.CLINIC_CREDENTIAL_WARN_DAYS
     register = Credential.objects.not_renewed().aggregate(
         expiring=Count("pk", filter=Q(status="verified", expires_on__gte=today,
-                                      expires_on__lte=today + timezone.timedelta(days=warn))),
+                                      expires_on__lte=today + dt.timedelta(days=warn))),
         expired=Count("pk", filter=Q(status="verified", expires_on__lt=today)),
         pending=Count("pk", filter=Q(status="pending")),
     )

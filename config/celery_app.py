@@ -37,6 +37,18 @@ app.conf.beat_schedule = {
         "schedule": _every(int(os.environ.get("OUTBOX_DISPATCH_EVERY", "5"))),
         "options": {"expires": 30},
     },
+    # Follow-ups: a schedule for each newly completed treatment (within a minute),
+    # and the non-response ladder. Invitations themselves are outbox notifications.
+    "followups-schedule-new": {
+        "task": "followups.tasks.followups_schedule_new",
+        "schedule": _every(60),
+        "options": {"expires": 55},
+    },
+    "followups-ladder": {
+        "task": "followups.tasks.followups_ladder",
+        "schedule": _every(300),
+        "options": {"expires": 240},
+    },
     # Credential expiry: warn 30 days ahead, queue clinics whose required
     # credential expired, flag legality conflicts. Idempotent, so a rerun is safe.
     "clinics-credential-expiry-daily": {

@@ -19,6 +19,8 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("clinics/", include("clinics.urls")),
     path("portal/cases/", include("intake.portal_urls")),
+    path("portal/follow-ups/", include("followups.portal_urls")),
+    path("follow-up/", include("followups.urls")),
     path("portal/", include("clinics.portal_urls")),
     path("intake/", include("intake.urls")),
     path(settings.ADMIN_URL, admin.site.urls),

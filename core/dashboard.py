@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 from django.http import HttpRequest
 
 
-class Tone(str, Enum):
+class Tone(StrEnum):
     URGENT = "urgent"  # a person must look today
     ATTENTION = "attention"
     INFO = "info"

@@ -54,11 +54,12 @@ INSTALLED_APPS = [
     "phonenumber_field",
     "simple_history",
     "timezone_field",
-    # ours, lowest layer first: consultations -> intake -> clinics -> core
+    # ours, lowest layer first: followups -> consultations -> intake -> clinics -> core
     "core",
     "clinics",
     "intake",
     "consultations",
+    "followups",
 ]
 
 MIDDLEWARE = [

@@ -11,6 +11,7 @@ from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooMany
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+from django_ratelimit import ALL
 from django_ratelimit.decorators import ratelimit
 
 from core.exceptions import DomainError
@@ -31,8 +32,9 @@ limit_posts = ratelimit(
     group="intake.posts", key="ip", rate=_intake_rate, method="POST", block=False
 )
 limit_links = ratelimit(group="intake.links", key="ip", rate=_link_rate, method="POST", block=False)
+# ``ALL`` is django-ratelimit's sentinel: the string "ALL" would match no method at all.
 limit_token_opens = ratelimit(
-    group="intake.tokens", key="ip", rate="60/m", method="ALL", block=False
+    group="intake.tokens", key="ip", rate="60/m", method=ALL, block=False
 )
 
 

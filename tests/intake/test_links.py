@@ -197,3 +197,15 @@ def test_a_link_request_honeypot_sends_nothing(
             "/intake/lost-link/", {"email": "alice@patients.example", "website": "x"}
         )
     assert response.status_code == 200 and not mail.outbox
+
+
+def test_guessing_case_links_is_rate_limited(client: Client) -> None:
+    """Sixty opens a minute per client, then 429 (GETs count: a guesser needs no POST)."""
+    import secrets
+
+    codes = [
+        client.get(f"/intake/c/{secrets.token_urlsafe(32)}/").status_code
+        for _ in range(65)
+    ]
+    assert codes[:60] == [404] * 60
+    assert set(codes[60:]) == {429}

@@ -1,0 +1,185 @@
+"""The check-in from the e-mailed link, the pause/stop page, and the clinic's rating page.
+
+Mail scanners open links first: a GET of the link shows a start page and
+changes nothing; only the POST moves the check-in into this browser's session
+(and out of the URL). Answers are saved page by page.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+from django_ratelimit import ALL
+from django_ratelimit.decorators import ratelimit
+
+from core.exceptions import DomainError
+from core.sessions import SessionKind, session_begin
+from intake.views.common import rate_limited
+
+from . import selectors, services
+from .forms import ClinicRelatednessForm, LastPage, PainPage, SideEffectsPage
+from .instruments import EXPECTATIONS, asks_long_instrument
+from .links import schedule_for_stop_token
+from .models import CheckIn, ScheduleStatus
+
+SESSION_CHECKIN = "followups_checkin"
+PAGES = (1, 2, 3)
+
+limit_links = ratelimit(group="followups.links", key="ip", rate="30/m", method=ALL, block=False)
+
+
+def _invalid(request: HttpRequest) -> HttpResponse:
+    """The one answer for every bad, expired, used or foreign link: same status, same body."""
+    return render(request, "followups/invalid.html", status=404)
+
+
+@never_cache
+@limit_links
+@rate_limited
+@require_http_methods(["GET", "HEAD", "POST"])
+def start(request: HttpRequest, token: str) -> HttpResponse:
+    check_in = services.checkin_for_link(token)
+    if check_in is None:
+        return _invalid(request)
+    if request.method != "POST":
+        return render(request, "followups/start.html", _page_context(check_in))
+    request.session.cycle_key()
+    request.session[SESSION_CHECKIN] = check_in.pk
+    session_begin(request, SessionKind.PATIENT)
+    return redirect("followups:page", page=1)
+
+
+def _session_checkin(request: HttpRequest) -> CheckIn | None:
+    pk = request.session.get(SESSION_CHECKIN)
+    return selectors.open_checkin(pk) if isinstance(pk, int) else None
+
+
+def _page_context(check_in: CheckIn, **extra: Any) -> dict[str, Any]:
+    condition = check_in.schedule.case.condition
+    category = condition.category if condition is not None else ""
+    return {
+        "check_in": check_in,
+        "clinic": check_in.schedule.clinic,
+        "expectation": EXPECTATIONS[check_in.time_point],
+        "long_instrument": asks_long_instrument(check_in.time_point, category),
+        "pages": PAGES,
+        **extra,
+    }
+
+
+def _form_for(page: int, check_in: CheckIn, ctx: dict[str, Any], data: Any = None) -> Any:
+    answer = getattr(check_in, "answer", None)
+    initial = selectors.answer_initial(answer)
+    if page == 1:
+        return PainPage(data, initial=initial, side_effects_only=check_in.side_effects_only)
+    if page == 2:
+        return SideEffectsPage(data, initial=initial)
+    return LastPage(data, initial=initial, long_instrument=ctx["long_instrument"])
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def checkin_page(request: HttpRequest, page: int) -> HttpResponse:
+    check_in = _session_checkin(request)
+    if check_in is None or page not in PAGES:
+        return _invalid(request)
+    ctx = _page_context(check_in, page=page)
+    form = _form_for(page, check_in, ctx, request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        values = form.answer_values() if page == 2 else dict(form.cleaned_data)
+        try:
+            services.checkin_page_save(check_in=check_in, page=page, values=values,
+                                       request=request)
+            if page == PAGES[-1]:
+                services.checkin_submit(check_in=check_in, request=request)
+                request.session.pop(SESSION_CHECKIN, None)
+                request.session["followups_done"] = check_in.pk
+                return redirect("followups:done")
+        except DomainError as exc:
+            form.add_error(None, str(exc))
+        else:
+            return redirect("followups:page", page=page + 1)
+    return render(request, "followups/page.html", {**ctx, "form": form})
+
+
+@never_cache
+def done(request: HttpRequest) -> HttpResponse:
+    pk = request.session.get("followups_done")
+    check_in = selectors.answered_checkin(pk) if isinstance(pk, int) else None
+    if check_in is None:
+        return _invalid(request)
+    return render(request, "followups/done.html", _page_context(check_in))
+
+
+@never_cache
+@limit_links
+@rate_limited
+@require_http_methods(["GET", "POST"])
+def stop(request: HttpRequest, token: str) -> HttpResponse:
+    """Pause, stop or resume follow-ups: a page with buttons (a GET changes nothing)."""
+    schedule = schedule_for_stop_token(token)
+    if schedule is None or schedule.status == ScheduleStatus.ENDED:
+        return _invalid(request)
+    if request.method == "POST":
+        choice = request.POST.get("choice", "")
+        if choice in (ScheduleStatus.PAUSED, ScheduleStatus.STOPPED, ScheduleStatus.ACTIVE):
+            schedule = services.schedule_set_preference(
+                schedule=schedule, status=choice, acting_user=None
+            )
+    return render(request, "followups/stop.html", {"schedule": schedule, "token": token,
+                                                   "statuses": ScheduleStatus})
+
+
+@csrf_exempt  # RFC 8058: the mail client POSTs "List-Unsubscribe=One-Click" with no form
+@never_cache
+@limit_links
+@rate_limited
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    schedule = schedule_for_stop_token(token)
+    if schedule is None:
+        return _invalid(request)
+    if request.method == "GET":
+        return redirect("followups:stop", token=token)
+    if schedule.status != ScheduleStatus.ENDED:
+        services.schedule_set_preference(
+            schedule=schedule, status=ScheduleStatus.STOPPED, acting_user=None
+        )
+    return HttpResponse(status=204)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def clinic_event(request: HttpRequest, pk: int) -> HttpResponse:
+    """A clinic rates relatedness of an adverse event of its own patient; others get 404."""
+    event = selectors.clinic_event_or_none(pk=pk, user=request.user)  # type: ignore[arg-type]
+    if event is None:
+        raise Http404
+    form = ClinicRelatednessForm(request.POST or None,
+                                 initial={"relatedness": event.clinic_relatedness})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.adverse_event_clinic_rate(
+                event=event, relatedness=form.cleaned_data["relatedness"],
+                acting_user=request.user, request=request,  # type: ignore[arg-type]
+            )
+        except DomainError as exc:
+            form.add_error(None, str(exc))
+        else:
+            return redirect("followups_portal:event", pk=event.pk)
+    return render(request, "followups/clinic_event.html", {"event": event, "form": form})
+
+
+@login_required
+def clinic_events(request: HttpRequest) -> HttpResponse:
+    events = selectors.clinic_events(user=request.user)  # type: ignore[arg-type]
+    return render(request, "followups/clinic_events.html", {"events": events})
+
+
+__all__ = ["checkin_page", "clinic_event", "clinic_events", "done", "start", "stop", "unsubscribe"]

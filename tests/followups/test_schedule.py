@@ -1,0 +1,156 @@
+"""The check-in schedule: made once per completed treatment, timed in the patient's zone,
+sent by the outbox only while wanted, and moved along the non-response ladder."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from typing import Any
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from consultations.models import PhaseKind
+from core.models import Notification, NotificationStatus
+from core.notifications.services import outbox_drain
+from followups.instruments import DEFAULT_TIME_POINTS, TimePoint
+from followups.models import (
+    CheckIn,
+    CheckInStatus,
+    FollowUpSchedule,
+    ScheduleStatus,
+    ScheduleTemplate,
+    StaffTask,
+    TaskKind,
+)
+from followups.services import (
+    checkin_page_save,
+    checkin_submit,
+    checkins_advance,
+    schedule_set_preference,
+    schedules_create_due,
+)
+from intake.models import CaseStatus
+from tests.intake.factories import PatientFactory
+
+from .factories import first_checkin, scheduled, treated
+
+pytestmark = pytest.mark.django_db
+S = CheckInStatus
+
+
+def test_each_completed_treatment_gets_exactly_one_schedule(personas: Any) -> None:
+    treated(personas.clinic_a)
+    treated(personas.clinic_b)
+    assert schedules_create_due() == 2
+    assert schedules_create_due() == 0  # a second sweep finds nothing new
+    assert FollowUpSchedule.objects.count() == 2
+    schedule = FollowUpSchedule.objects.first()
+    assert [c.time_point for c in schedule.check_ins.all()] == list(DEFAULT_TIME_POINTS)
+    # An invitation and a reminder per check-in, queued in the outbox with their due times.
+    assert Notification.objects.filter(kind="followups.checkin_invite").count() == 12
+    assert Notification.objects.filter(kind="followups.checkin_reminder").count() == 12
+
+
+def test_check_ins_fall_at_ten_in_the_morning_in_the_patients_home_zone(personas: Any) -> None:
+    patient = PatientFactory.create(time_zone="Asia/Bangkok")
+    schedule = scheduled(personas.clinic_a, patient=patient, treated_on=dt.date(2026, 3, 1))
+    day2 = schedule.check_ins.get(time_point=TimePoint.DAY_2)
+    local = day2.due_at.astimezone(zoneinfo.ZoneInfo("Asia/Bangkok"))
+    assert (local.date(), local.hour, local.minute) == (dt.date(2026, 3, 3), 10, 0)
+    year = schedule.check_ins.get(time_point=TimePoint.MONTH_12)
+    assert year.due_at.astimezone(zoneinfo.ZoneInfo("Asia/Bangkok")).date() == dt.date(2027, 3, 1)
+
+
+def test_a_harvest_visit_gets_only_the_side_effect_check_in(personas: Any) -> None:
+    schedule = scheduled(personas.clinic_a, kind=PhaseKind.HARVEST)
+    check_ins = list(schedule.check_ins.all())
+    assert [(c.time_point, c.side_effects_only) for c in check_ins] == [(TimePoint.DAY_2, True)]
+
+
+def test_staff_choose_the_time_points_per_condition_category(personas: Any) -> None:
+    ScheduleTemplate.objects.create(category="cosmetic", time_points=["w1", "m3"])
+    record = treated(personas.clinic_a)
+    record.case.condition.category = "cosmetic"
+    record.case.condition.save()
+    schedules_create_due()
+    points = list(FollowUpSchedule.objects.get().check_ins.values_list("time_point", flat=True))
+    assert points == ["w1", "m3"]
+
+
+def test_the_invitation_leaves_when_due_with_a_one_click_unsubscribe(personas: Any) -> None:
+    schedule = scheduled(personas.clinic_a, treated_on=timezone.localdate() - dt.timedelta(days=3))
+    assert outbox_drain().sent == 1  # only the 2-day invitation is due yet
+    message = mail.outbox[0]
+    assert message.to == [schedule.case.patient.email]
+    assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert message.extra_headers["List-Unsubscribe"].startswith("<http")
+    assert "/follow-up/c/" in message.body
+
+
+def test_an_answered_check_in_gets_no_reminder(personas: Any) -> None:
+    schedule = scheduled(personas.clinic_a, treated_on=timezone.localdate() - dt.timedelta(days=8))
+    check_in = first_checkin(schedule)
+    checkin_page_save(check_in=check_in, page=1, values={"pain_now": 3, "pgic": 3,
+                                                          "function_limit": 3})
+    checkin_submit(check_in=check_in)
+    reminder = Notification.objects.get(kind="followups.checkin_reminder",
+                                        about_id=str(check_in.pk))
+    assert reminder.status == NotificationStatus.CANCELLED
+    outbox_drain()
+    assert not any("reminder" in m.subject.lower() for m in mail.outbox)
+
+
+def test_consent_withdrawn_with_invitations_queued_sends_none(personas: Any) -> None:
+    schedule = scheduled(personas.clinic_a, treated_on=timezone.localdate() - dt.timedelta(days=40))
+    case = schedule.case
+    case.status = CaseStatus.WITHDRAWN
+    case.save()
+    report = outbox_drain()
+    assert report.sent == 0 and mail.outbox == []
+    checkins_advance()
+    schedule.refresh_from_db()
+    assert schedule.status == ScheduleStatus.ENDED
+    assert not schedule.check_ins.filter(status__in=[S.SCHEDULED, S.INVITED]).exists()
+
+
+def test_a_paused_patient_gets_nothing_until_they_resume(personas: Any) -> None:
+    schedule = scheduled(personas.clinic_a, treated_on=timezone.localdate() - dt.timedelta(days=1))
+    schedule_set_preference(schedule=schedule, status=ScheduleStatus.PAUSED, acting_user=None)
+    # The 2-day invitation falls due while paused: asked at send time, it is not wanted.
+    day2 = schedule.check_ins.get(time_point=TimePoint.DAY_2)
+    Notification.objects.filter(about_id=str(day2.pk)).update(due_at=timezone.now())
+    assert outbox_drain().sent == 0
+    schedule_set_preference(schedule=schedule, status=ScheduleStatus.ACTIVE, acting_user=None)
+    # Invitations still ahead are queued once (the ones that never left stay queued).
+    week1 = schedule.check_ins.get(time_point=TimePoint.WEEK_1)
+    assert Notification.objects.filter(
+        about_id=str(week1.pk), kind="followups.checkin_invite",
+        status=NotificationStatus.QUEUED,
+    ).count() == 1
+
+
+def test_the_non_response_ladder_reminds_then_calls_then_marks_missed(personas: Any) -> None:
+    schedule = scheduled(personas.clinic_a, treated_on=timezone.localdate() - dt.timedelta(days=2))
+    check_in = first_checkin(schedule)
+    due = check_in.due_at
+    checkins_advance(now=due + dt.timedelta(minutes=1))
+    check_in.refresh_from_db()
+    assert check_in.status == S.INVITED
+    checkins_advance(now=due + dt.timedelta(days=10, minutes=1))
+    assert StaffTask.objects.filter(check_in=check_in, kind=TaskKind.CALL_PATIENT).count() == 1
+    checkins_advance(now=due + dt.timedelta(days=10, minutes=2))  # idempotent
+    assert StaffTask.objects.filter(check_in=check_in).count() == 1
+    checkins_advance(now=due + dt.timedelta(days=14, minutes=1))
+    check_in.refresh_from_db()
+    assert check_in.status == S.MISSED
+
+
+def test_two_racing_schedulers_make_one_schedule(personas: Any) -> None:
+    from followups.services import schedule_create
+
+    record = treated(personas.clinic_a)
+    assert schedule_create(treatment=record, acting_user=None) is not None
+    assert schedule_create(treatment=record, acting_user=None) is None
+    assert CheckIn.objects.count() == len(DEFAULT_TIME_POINTS)
