@@ -10,9 +10,12 @@ class FollowupsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from clinics.profile_sections import profile_section_register
         from core.dashboard import dashboard_register
 
         from . import emails  # noqa: F401 - registers the follow-up notification kinds
         from .dashboard import followups_tiles
+        from .profile import outcome_card
 
         dashboard_register("followups", followups_tiles, order=5)
+        profile_section_register("followups.outcomes", outcome_card, order=50)

@@ -51,17 +51,20 @@ def outcome_rows(
     if clinic_id is not None:
         check_ins = check_ins.filter(schedule__clinic_id=clinic_id)
         events = events.filter(clinic_id=clinic_id)
-    rows = check_ins.values_list(
+    answers = check_ins.values_list(
         "schedule__clinic_id", "schedule__clinic__name",
         "schedule__case__condition_id", "schedule__case__condition__name",
         "schedule__treatment__offering_id", "schedule__treatment__offering__title",
         "time_point", "status", "schedule__case__severity",
         "answer__pain_now", "answer__pgic",
     )
+    fetched = list(answers)
+    if not fetched:
+        return []  # nothing reached yet: spare the second query
     labels: dict[GroupKey, tuple[str, str, str]] = {}
     cohorts: dict[tuple[GroupKey, str], list[PatientOutcome]] = defaultdict(list)
     for (clinic, clinic_name, condition, condition_name, offering, offering_title,
-         point, status, baseline, pain, pgic) in rows:
+         point, status, baseline, pain, pgic) in fetched:
         key = (clinic, condition, offering)
         labels[key] = (clinic_name, condition_name or "", offering_title)
         cohorts[(key, point)].append(PatientOutcome(

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET
 from django_countries import countries
 
 from ..forms import language_name
+from ..profile_sections import profile_sections_render
 from ..querysets import current_kinds, offering_badge_in_python
 from ..selectors import public_clinic_profile
 from .directory import badges_for
@@ -41,5 +42,7 @@ def profile(request: HttpRequest, slug: str) -> HttpResponse:
         "badges": badges_for(credentials),
         "reviews": clinic.public_reviews,  # type: ignore[attr-defined]
         "intake_url": f"{INTAKE_PATH}?{urlencode({'clinic': clinic.slug})}",
+        # Sections other apps add (patient-reported outcomes), before the reviews.
+        "extra_sections": profile_sections_render(clinic, request),
     }
     return render(request, "clinics/profile.html", context)

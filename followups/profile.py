@@ -1,0 +1,43 @@
+"""The outcome card on a clinic's public profile: only groups with n >= 5 treated."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from django.http import HttpRequest
+from django.template.loader import render_to_string
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+
+from clinics.models import Clinic
+
+from .charts import ChartRow, outcome_chart
+from .outcomes import PUBLISH_MIN_N
+from .outcomes_report import OutcomeRow, outcome_rows
+
+
+def outcome_card(clinic: Clinic, request: HttpRequest) -> SafeString | None:
+    """Two queries at most, whatever the number of patients."""
+    rows = [r for r in outcome_rows(clinic_id=clinic.pk) if r.summary.publishable]
+    groups: dict[tuple[str, str], list[OutcomeRow]] = defaultdict(list)
+    for row in rows:
+        groups[(row.condition_name, row.offering_title)].append(row)
+    cards = []
+    for index, ((condition, offering), group) in enumerate(groups.items()):
+        title = _("%(condition)s, %(offering)s: share of patients improved") % {
+            "condition": condition or _("Other condition"), "offering": offering,
+        }
+        chart = outcome_chart(
+            [ChartRow(r.time_point_label, r.summary.improved_lower_bound,
+                      r.summary.improved_among_responders, r.summary.n_treated,
+                      r.summary.n_answered) for r in group],
+            title=title, chart_id=f"outcomes-{clinic.pk}-{index}",
+        )
+        cards.append({"title": title, "chart": chart, "rows": group})
+    unrated = max((r.summary.relatedness_unanswered for r in rows), default=0)
+    html = render_to_string(
+        "followups/_outcome_card.html",
+        {"clinic": clinic, "cards": cards, "min_n": PUBLISH_MIN_N, "unrated": unrated},
+        request=request,
+    )
+    return mark_safe(html)  # noqa: S308 - rendered by our own template, autoescaped
