@@ -143,6 +143,7 @@ class LadderResult:
     call_tasks: int = 0
     missed: int = 0
     ended: int = 0
+    failed: int = 0
 
 
 ENDED_CASE_STATUSES = (CaseStatus.WITHDRAWN, CaseStatus.CLOSED)
@@ -176,6 +177,15 @@ def checkins_advance(*, now: dt.datetime | None = None) -> LadderResult:
                 reasons=["no_answer"],
             )
             result.call_tasks += 1
+        # An invitation the mail server refused for good: the check-in shows as failed
+        # (staff were alerted by the outbox and can resend from the admin).
+        failed_ids = Notification.objects.filter(
+            kind=INVITE_KIND, status=NotificationStatus.FAILED,
+            about_type=ContentType.objects.get_for_model(CheckIn),
+        ).values_list("about_id", flat=True)
+        result.failed = CheckIn.objects.filter(
+            status__in=OPEN_CHECKIN_STATUSES, pk__in=[int(pk) for pk in failed_ids],
+        ).update(status=CheckInStatus.FAILED, status_changed_at=now)
         missed = CheckIn.objects.filter(
             status=CheckInStatus.INVITED, due_at__lte=now - MISSED_AFTER
         )

@@ -154,3 +154,15 @@ def test_two_racing_schedulers_make_one_schedule(personas: Any) -> None:
     assert schedule_create(treatment=record, acting_user=None) is not None
     assert schedule_create(treatment=record, acting_user=None) is None
     assert CheckIn.objects.count() == len(DEFAULT_TIME_POINTS)
+
+
+def test_a_check_in_whose_invitation_bounced_shows_as_failed(personas: Any, settings: Any) -> None:
+    settings.EMAIL_BACKEND = "tests.core.outbox_kinds.CodeBackend"
+    patient = PatientFactory.create(email="gone+550@patients.example")
+    schedule = scheduled(personas.clinic_a, patient=patient,
+                         treated_on=timezone.localdate() - dt.timedelta(days=3))
+    assert outbox_drain().failed == 1
+    checkins_advance()
+    day2 = schedule.check_ins.get(time_point=TimePoint.DAY_2)
+    assert day2.status == S.FAILED
+    assert Notification.objects.filter(kind="core.delivery_failed").count() == 1
