@@ -322,6 +322,8 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=15)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Concierge <care@concierge.example>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 CONCIERGE_EMAIL = env.str("CONCIERGE_EMAIL", default="concierge@concierge.example")
+# Adverse events go to whoever is on duty (a rota inbox or pager gateway), else the inbox.
+CONCIERGE_ON_DUTY_EMAIL = env.str("CONCIERGE_ON_DUTY_EMAIL", default="")
 
 # The outbox (core.notifications; docs/architecture.md "Where an e-mail goes").
 OUTBOX_MESSAGE_ID_DOMAIN = env.str("OUTBOX_MESSAGE_ID_DOMAIN", default="concierge.example")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 
+from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
@@ -222,9 +223,7 @@ def _adverse_event_open(check_in: CheckIn, escalation: Escalation) -> AdverseEve
 
 
 def _concierge_on_duty() -> str:
-    from django.conf import settings
-
-    return str(getattr(settings, "CONCIERGE_ON_DUTY_EMAIL", "") or settings.CONCIERGE_EMAIL)
+    return str(settings.CONCIERGE_ON_DUTY_EMAIL or settings.CONCIERGE_EMAIL)
 
 
 def clinic_addresses(clinic: Clinic) -> list[str]:
