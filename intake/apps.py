@@ -12,6 +12,7 @@ class IntakeConfig(AppConfig):
     def ready(self) -> None:
         from core.dashboard import dashboard_register
 
+        from . import emails  # noqa: F401 - registers intake's notification kinds
         from .dashboard import intake_tiles
 
         dashboard_register("intake", intake_tiles, order=10)

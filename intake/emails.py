@@ -1,58 +1,32 @@
-"""Intake emails: rendered in the reader's language and zone, sent after commit.
+"""Intake e-mails: the notification kinds the outbox sends for intake.
 
-Each ``*_send`` function is called by a task (intake.tasks) with an id; it
-fetches the row, does nothing if the work was already done, sends, and marks
-it done. A crash between sending and marking can send twice; never zero times.
+Registered by ``IntakeConfig.ready()``; services queue them with
+``core.notifications.services.notify`` in their own transaction. Patient mail
+is queued with ``to=None``: the kind finds the patient (address, language,
+zone) from the case at send time, so no patient address is copied onto the
+outbox row and a corrected address is honoured. A link in a message is
+issued in ``context()``, at send time and for that notification, so the raw
+token never passes through the broker or the database, and a retried send
+revokes the link its earlier try issued. Staff notices carry a reference and
+an admin link only: no health data.
 """
 
 from __future__ import annotations
 
-import logging
-from smtplib import SMTPRecipientsRefused
 from typing import Any
 
-import css_inline
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
-from django.template.loader import render_to_string
+from django.db import models
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
 
-from .models import Case, CaseMessage, CaseStatus, TokenPurpose
+from core.notifications.kinds import Audience, NotificationKind, Reader, register
+from core.notifications.models import Notification
+
+from .models import Case, CaseMessage, CaseStatus, Proposal, ProposalStatus, TokenPurpose
 from .services.tokens import access_link_url, access_token_issue
 
-log = logging.getLogger(__name__)
-
-
-def render_and_send(
-    *,
-    to: list[str],
-    template: str,
-    context: dict[str, Any],
-    language: str,
-    time_zone: str = "UTC",
-) -> None:
-    with translation.override(language), timezone.override(time_zone):
-        ctx = {**context, "site_url": settings.SITE_URL, "language": language}
-        subject: str = render_to_string(f"emails/{template}-subject.txt", ctx)
-        text = render_to_string(f"emails/{template}-body.txt", ctx)
-        html = css_inline.inline(render_to_string(f"emails/{template}-body.html", ctx))
-    subject = " ".join(subject.split())[:200]  # one line: a header cannot carry newlines
-    message = EmailMultiAlternatives(subject=subject, body=text, to=to)
-    message.attach_alternative(html, "text/html")
-    try:
-        message.send()
-    except SMTPRecipientsRefused:
-        # Permanent (a mistyped address): retrying cannot help, and smtplib's exception
-        # carries the patient's address into the worker's retry and failure logs.
-        raise RecipientRefused(template) from None
-
-
-class RecipientRefused(Exception):
-    """The mail server refused the recipient; the message names the template, never the address."""
-
-    def __init__(self, template: str) -> None:
-        super().__init__(f"recipient refused for a {template} email")
+STAFF_REASON = _("You get this because you work on the concierge team.")
 
 
 def admin_case_url(case: Case) -> str:
@@ -63,115 +37,158 @@ def admin_case_url(case: Case) -> str:
     return settings.SITE_URL + path
 
 
-def case_acknowledgement_send(*, case_id: int) -> bool:
-    """Tell the patient we have their case, what happens next, and how to open it."""
-    case = Case.objects.select_related("patient", "condition").filter(pk=case_id).first()
-    if case is None:
-        log.warning("acknowledgement: case %s is gone", case_id)
-        return False
-    if case.acknowledged_at is not None or case.is_draft:
-        return False
-    url = access_link_url(
-        access_token_issue(case=case, purpose=TokenPurpose.CASE, acting_user=None),
-        TokenPurpose.CASE,
-    )
-    render_and_send(
-        to=[case.patient.email],
-        template="intake-acknowledgement",
-        context={
+class PatientMail(NotificationKind):
+    """A message to the patient of a case; ``about`` is the case (or holds it)."""
+
+    audience = Audience.PATIENT
+    reason = _("You get this because you started an assessment with us.")
+
+    def case_of(self, about: Any) -> Case | None:
+        return about if isinstance(about, Case) else None
+
+    def about_queryset(self, model: type[models.Model]) -> models.QuerySet[Any]:
+        return model._default_manager.select_related("patient", "condition")
+
+    def reader(self, notification: Notification, about: Any) -> Reader | None:
+        case = self.case_of(about)
+        if case is None or not case.patient.email:
+            return None
+        patient = case.patient
+        return Reader(patient.email, patient.language, str(patient.time_zone))
+
+    def link(self, notification: Notification, case: Case, purpose: str) -> str:
+        """A fresh link for this message; an earlier try's link for it stops working."""
+        raw = access_token_issue(
+            case=case, purpose=purpose, acting_user=None, notification=notification
+        )
+        return access_link_url(raw, purpose)
+
+    def case_context(self, notification: Notification, case: Case, **extra: Any) -> dict[str, Any]:
+        """The patient's case, a case-page link, and the footer's way to stop."""
+        case_url = self.link(notification, case, TokenPurpose.CASE)
+        return {
             "case": case,
             "patient": case.patient,
-            "case_url": url,
-            "clinician_review": case.status == CaseStatus.CLINICIAN_REVIEW,
+            "case_url": case_url,
             "link_days": settings.INTAKE_CASE_LINK_DAYS,
-        },
-        language=case.patient.language,
-        time_zone=str(case.patient.time_zone),
-    )
-    Case.objects.filter(pk=case.pk, acknowledged_at__isnull=True).update(
-        acknowledged_at=timezone.now()
-    )
-    return True
+            "stop_url": case_url,
+            "stop_text": _("To stop, withdraw on your case page"),
+            **extra,
+        }
 
 
-def concierge_new_case_notify(*, case_id: int) -> bool:
-    """Tell staff a case arrived: its reference and an admin link, nothing about the patient."""
-    case = Case.objects.filter(pk=case_id).first()
-    if case is None:
-        log.warning("staff notice: case %s is gone", case_id)
-        return False
-    if case.concierge_notified_at is not None or case.is_draft:
-        return False
-    render_and_send(
-        to=[settings.CONCIERGE_EMAIL],
-        template="intake-new-case-staff",
-        context={
-            "reference": case.reference,
-            "admin_url": admin_case_url(case),
-            "urgent": case.has_hard_contraindication,
-        },
-        language=settings.LANGUAGE_CODE,
-    )
-    Case.objects.filter(pk=case.pk, concierge_notified_at__isnull=True).update(
-        concierge_notified_at=timezone.now()
-    )
-    return True
+@register
+class Acknowledgement(PatientMail):
+    """We have your assessment: the reference, what happens next, the case-page link."""
+
+    name = "intake.acknowledgement"
+    template = "intake-acknowledgement"
+
+    def is_wanted(self, notification: Notification, about: Any) -> bool:
+        return isinstance(about, Case) and not about.is_draft and about.is_open
+
+    def context(self, notification: Notification, about: Any, reader: Reader) -> dict[str, Any]:
+        return self.case_context(
+            notification, about, clinician_review=about.status == CaseStatus.CLINICIAN_REVIEW
+        )
 
 
-def _link_send(*, case: Case, purpose: str, template: str, url_key: str, link_days: int) -> None:
-    url = access_link_url(
-        access_token_issue(case=case, purpose=purpose, acting_user=None), purpose
-    )
-    render_and_send(
-        to=[case.patient.email],
-        template=template,
-        context={"case": case, "patient": case.patient, url_key: url, "link_days": link_days},
-        language=case.patient.language,
-        time_zone=str(case.patient.time_zone),
+@register
+class ResumeLink(PatientMail):
+    """A link to continue a draft on any device, sent because someone asked for it."""
+
+    name = "intake.resume_link"
+    template = "intake-resume-link"
+    reason = _(
+        "You get this because someone asked us for a link to continue an assessment with "
+        "this address. We send nothing else about an unfinished assessment unless you ask."
     )
 
+    def is_wanted(self, notification: Notification, about: Any) -> bool:
+        return isinstance(about, Case) and about.is_draft
 
-def resume_link_send(*, case_id: int) -> bool:
-    """Email a fresh link to continue a draft on any device."""
-    case = Case.objects.select_related("patient").filter(pk=case_id).first()
-    if case is None or not case.is_draft:
-        log.info("resume link: case %s is gone or no longer a draft", case_id)
-        return False
-    _link_send(
-        case=case, purpose=TokenPurpose.RESUME, template="intake-resume-link",
-        url_key="resume_url", link_days=settings.INTAKE_RESUME_LINK_DAYS,
-    )
-    return True
+    def context(self, notification: Notification, about: Any, reader: Reader) -> dict[str, Any]:
+        return {
+            "case": about,
+            "patient": about.patient,
+            "resume_url": self.link(notification, about, TokenPurpose.RESUME),
+            "link_days": settings.INTAKE_RESUME_LINK_DAYS,
+        }
 
 
-def case_link_send(*, case_id: int) -> bool:
-    """Email a fresh link to the case page (the patient lost theirs)."""
-    case = Case.objects.select_related("patient").filter(pk=case_id).first()
-    if case is None or case.is_draft or not case.is_open:
-        log.info("case link: case %s is gone, a draft or closed", case_id)
-        return False
-    _link_send(
-        case=case, purpose=TokenPurpose.CASE, template="intake-case-link",
-        url_key="case_url", link_days=settings.INTAKE_CASE_LINK_DAYS,
-    )
-    return True
+@register
+class CaseLink(PatientMail):
+    """A fresh case-page link for a patient who lost theirs."""
+
+    name = "intake.case_link"
+    template = "intake-case-link"
+
+    def is_wanted(self, notification: Notification, about: Any) -> bool:
+        return isinstance(about, Case) and not about.is_draft and about.is_open
+
+    def context(self, notification: Notification, about: Any, reader: Reader) -> dict[str, Any]:
+        return self.case_context(notification, about)
 
 
-def concierge_message_notify(*, message_id: int) -> bool:
-    """Tell staff a patient asked a question: reference and admin link only."""
-    message = CaseMessage.objects.select_related("case").filter(pk=message_id).first()
-    if message is None:
-        log.warning("message notice: message %s is gone", message_id)
-        return False
-    if message.staff_notified_at is not None:
-        return False
-    render_and_send(
-        to=[settings.CONCIERGE_EMAIL],
-        template="intake-message-staff",
-        context={"reference": message.case.reference, "admin_url": admin_case_url(message.case)},
-        language=settings.LANGUAGE_CODE,
-    )
-    CaseMessage.objects.filter(pk=message.pk, staff_notified_at__isnull=True).update(
-        staff_notified_at=timezone.now()
-    )
-    return True
+@register
+class ProposalReady(PatientMail):
+    """Your clinic suggestions are ready; ``about`` is the sent proposal."""
+
+    name = "intake.proposal_ready"
+    template = "proposal-ready"
+
+    def case_of(self, about: Any) -> Case | None:
+        return about.case if isinstance(about, Proposal) else None
+
+    def about_queryset(self, model: type[models.Model]) -> models.QuerySet[Any]:
+        return model._default_manager.select_related("case__patient")
+
+    def is_wanted(self, notification: Notification, about: Any) -> bool:
+        # A proposal superseded before its e-mail left, or a closed case: say nothing.
+        return (
+            isinstance(about, Proposal)
+            and about.status == ProposalStatus.SENT
+            and about.case.is_open
+        )
+
+    def context(self, notification: Notification, about: Any, reader: Reader) -> dict[str, Any]:
+        return self.case_context(notification, about.case, clinic_count=about.items.count())
+
+
+class StaffNotice(NotificationKind):
+    """A notice to the concierge inbox: a case reference and an admin link, nothing more."""
+
+    audience = Audience.STAFF
+    reason = STAFF_REASON
+
+    def staff_context(self, case: Case, **extra: Any) -> dict[str, Any]:
+        return {"reference": case.reference, "admin_url": admin_case_url(case), **extra}
+
+
+@register
+class NewCase(StaffNotice):
+    name = "intake.new_case"
+    template = "intake-new-case-staff"
+
+    def is_wanted(self, notification: Notification, about: Any) -> bool:
+        return isinstance(about, Case) and not about.is_draft
+
+    def context(self, notification: Notification, about: Any, reader: Reader) -> dict[str, Any]:
+        return self.staff_context(about, urgent=about.has_hard_contraindication)
+
+
+@register
+class PatientMessage(StaffNotice):
+    """A patient asked a question on their case page; ``about`` is the message."""
+
+    name = "intake.patient_message"
+    template = "intake-message-staff"
+
+    def about_queryset(self, model: type[models.Model]) -> models.QuerySet[Any]:
+        return model._default_manager.select_related("case")
+
+    def is_wanted(self, notification: Notification, about: Any) -> bool:
+        return isinstance(about, CaseMessage)
+
+    def context(self, notification: Notification, about: Any, reader: Reader) -> dict[str, Any]:
+        return self.staff_context(about.case)

@@ -97,16 +97,6 @@ def messages_for_case(*, case: Case) -> QuerySet[CaseMessage]:
     return CaseMessage.objects.filter(case=case).order_by("created_at", "id")
 
 
-def open_cases_for_email(*, email: str, limit: int) -> list[tuple[int, str]]:
-    """(id, status) of the newest open cases of whoever used ``email`` (for 'lost my link')."""
-    return list(
-        Case.objects.filter(patient__email__iexact=email)
-        .exclude(status__in=["closed", "withdrawn"])
-        .order_by("-created_at")
-        .values_list("pk", "status")[:limit]
-    )
-
-
 def case_consents_to_share(*, case: Case) -> bool:
     """Whether the patient agreed to share this case with clinics they choose."""
     return case.consents.filter(share_with_chosen_clinics=True).exists()

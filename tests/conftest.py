@@ -253,6 +253,12 @@ def celery_worker(django_db_setup: None, django_db_blocker: Any) -> Iterator[Any
             app,
             pool="solo",
             concurrency=1,
+            # Every queue, as `make run` does: the outbox sends on the mail queue.
+            queues=[
+                django_settings.CELERY_TASK_DEFAULT_QUEUE,
+                django_settings.CELERY_MAIL_QUEUE,
+                django_settings.CELERY_FILES_QUEUE,
+            ],
             perform_ping_check=False,
             loglevel="WARNING",
             shutdown_timeout=20,

@@ -38,6 +38,16 @@ class AccessToken(models.Model):
     expires_at = models.DateTimeField(_("expires"))
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    # The e-mail this link was issued for. A retried send revokes the link the
+    # earlier try issued before issuing its own: one live link per message.
+    notification = models.ForeignKey(
+        "core.Notification",
+        verbose_name=_("issued for e-mail"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("access link")

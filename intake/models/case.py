@@ -145,8 +145,6 @@ class Case(StatusMachine, TimeStampedModel):
     )
     draft_step = models.CharField(_("last wizard step"), max_length=20, blank=True)
     submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True, db_index=True)
-    acknowledged_at = models.DateTimeField(_("acknowledgement emailed"), null=True, blank=True)
-    concierge_notified_at = models.DateTimeField(_("staff notified"), null=True, blank=True)
 
     # --- condition ---
     condition = models.ForeignKey(

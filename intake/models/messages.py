@@ -28,7 +28,6 @@ class CaseMessage(models.Model):
     )
     body = models.TextField(_("message"), max_length=5000)
     created_at = models.DateTimeField(_("sent"), default=timezone.now, db_index=True)
-    staff_notified_at = models.DateTimeField(_("staff notified"), null=True, blank=True)
     read_at = models.DateTimeField(_("read"), null=True, blank=True)
 
     class Meta:

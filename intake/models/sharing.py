@@ -104,8 +104,6 @@ class Proposal(StatusMachine, models.Model):
         related_name="+",
     )
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
-    # Claimed by the "your proposals are ready" task with a conditional UPDATE.
-    patient_notified_at = models.DateTimeField(_("patient emailed"), null=True, blank=True)
     note_to_patient = models.TextField(_("note to the patient"), blank=True)
 
     history = HistoricalRecords()

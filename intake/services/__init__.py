@@ -23,6 +23,7 @@ from .drafts import (
     intake_draft_start,
     intake_missing_steps,
 )
+from .link_requests import access_links_request, resume_link_request
 from .retention import access_tokens_purge, drafts_purge
 from .submission import intake_submit
 from .tokens import (
@@ -41,6 +42,7 @@ __all__ = [
     "RefusedFile",
     "UploadOutcome",
     "access_link_url",
+    "access_links_request",
     "access_token_issue",
     "access_token_issue_for_session",
     "access_token_lookup",
@@ -65,5 +67,6 @@ __all__ = [
     "intake_missing_steps",
     "intake_submit",
     "preferred_clinic_is_ml_only",
+    "resume_link_request",
     "shareable_clinic_ids",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
@@ -11,6 +12,7 @@ from clinics.models import Clinic
 from core.audit import audit_event_record
 from core.exceptions import DomainError
 from core.models import User
+from core.notifications.services import notify
 
 from ..models import Case, CaseMessage, CaseStatus, ClinicShare, MessageSender
 from .tokens import access_tokens_revoke
@@ -103,9 +105,7 @@ def case_message_send(
     acting_user: User | None = None,
     request: HttpRequest | None = None,
 ) -> CaseMessage:
-    """A patient's question to the concierge; staff get an email (reference only)."""
-    from .. import tasks
-
+    """A patient's question to the concierge; staff get an e-mail (reference only), queued."""
     locked = _lock_submitted(case)
     message = CaseMessage(case=locked, sender=MessageSender.PATIENT, body=body.strip())
     message.full_clean()
@@ -118,7 +118,12 @@ def case_message_send(
         actor_label=None if acting_user else "patient",
         data={"message": message.pk},
     )
-    tasks.notify_concierge_message.delay_on_commit(message.pk)
+    notify(
+        kind="intake.patient_message",
+        dedupe_key=f"intake.patient_message:{message.pk}",
+        about=message,
+        to=settings.CONCIERGE_EMAIL,
+    )
     return message
 
 

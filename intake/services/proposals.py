@@ -19,6 +19,7 @@ from clinics.models import Clinic, ClinicStatus
 from core.audit import audit_event_record
 from core.exceptions import DomainError
 from core.models import User
+from core.notifications.services import notifications_cancel_about, notify
 
 from ..models import Case, CaseStatus, Proposal, ProposalStatus, ProposedClinic
 from .transitions import case_transition
@@ -141,11 +142,10 @@ def proposal_send(
     """Send a draft proposal: the patient sees it on their case page and gets an email.
 
     A previously sent proposal of the case is superseded; the case moves to
-    "matched" when it was "ready for clinics". The email goes after commit
-    (``send_proposal_ready``). Audits ``intake.proposal_sent``.
+    "matched" when it was "ready for clinics". The e-mail is queued in the
+    outbox in this transaction (the superseded proposal's, if still queued, is
+    cancelled). Audits ``intake.proposal_sent``.
     """
-    from ..tasks import send_proposal_ready
-
     # Case first, then proposal: the same order as matching_propose, so the two
     # can never wait on each other.
     case = Case.objects.select_for_update().get(pk=proposal.case_id)
@@ -170,6 +170,7 @@ def proposal_send(
         old.status = ProposalStatus.SUPERSEDED
         old.full_clean()
         old.save()
+        notifications_cancel_about(about=old, kinds=["intake.proposal_ready"])
 
     locked.status = ProposalStatus.SENT
     locked.sent_at = now
@@ -190,5 +191,9 @@ def proposal_send(
             "superseded": [p.pk for p in previous],
         },
     )
-    send_proposal_ready.delay_on_commit(locked.pk)  # type: ignore[attr-defined]
+    notify(
+        kind="intake.proposal_ready",
+        dedupe_key=f"intake.proposal_ready:{locked.pk}",
+        about=locked,
+    )
     return locked

@@ -1,7 +1,8 @@
-"""Sending the intake: one case, once, with flags and emails after commit."""
+"""Sending the intake: one case, once, with flags; its e-mails queued in the outbox."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
@@ -10,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from core.audit import audit_event_record
 from core.exceptions import DomainError
 from core.models import User
+from core.notifications.services import notify
 
 from ..models import Case, CaseStatus, TokenPurpose
 from ..steps import STEPS
@@ -27,10 +29,9 @@ def intake_submit(
 
     The row lock makes a double click safe: the second request waits for the
     first, then sees a case that is no longer a draft and returns it as is.
-    Side effects after commit: acknowledgement to the patient, notice to staff.
+    Side effects: the acknowledgement to the patient and a notice to staff are
+    queued in the outbox in this transaction (sent after commit).
     """
-    from .. import tasks
-
     case = Case.objects.select_for_update().select_related("patient").get(pk=case_id)
     if not case.is_draft:
         if case.status == CaseStatus.WITHDRAWN:
@@ -60,6 +61,15 @@ def intake_submit(
         actor_label=None if acting_user else "patient",
         data={"reference": case.reference, "status": to_status, "flags": case.triage_flags},
     )
-    tasks.send_case_acknowledgement.delay_on_commit(case.pk)
-    tasks.notify_concierge_new_case.delay_on_commit(case.pk)
+    # The patient's address is not copied: the kind finds it from the case at send time.
+    notify(
+        kind="intake.acknowledgement", dedupe_key=f"intake.acknowledgement:{case.pk}", about=case
+    )
+    notify(
+        kind="intake.new_case",
+        dedupe_key=f"intake.new_case:{case.pk}",
+        about=case,
+        to=settings.CONCIERGE_EMAIL,
+        priority=3 if case.has_hard_contraindication else 5,
+    )
     return case

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core.audit import audit_event_record
-from core.models import User
+from core.models import Notification, User
 
 from ..models import AccessToken, Case, TokenPurpose
 from ..models.access import hash_token
@@ -27,7 +27,13 @@ def _ttl(purpose: str) -> timedelta:
     return timedelta(days=settings.INTAKE_CASE_LINK_DAYS)
 
 
-def _issue(*, case: Case, purpose: str, acting_user: User | None) -> tuple[AccessToken, str]:
+def _issue(
+    *,
+    case: Case,
+    purpose: str,
+    acting_user: User | None,
+    notification: Notification | None = None,
+) -> tuple[AccessToken, str]:
     if purpose not in TokenPurpose.values:
         raise ValueError(f"unknown token purpose {purpose!r}")
     raw = secrets.token_urlsafe(32)
@@ -38,26 +44,49 @@ def _issue(*, case: Case, purpose: str, acting_user: User | None) -> tuple[Acces
         token_hash=hash_token(raw),
         created_at=now,
         expires_at=now + _ttl(purpose),
+        notification=notification,
     )
     token.full_clean()
     token.save()
+    data: dict[str, object] = {"token_id": token.pk, "purpose": purpose}
+    if notification is not None:
+        data["notification"] = notification.pk
     audit_event_record(
-        action="intake.link_issued",
-        acting_user=acting_user,
-        target=case,
-        data={"token_id": token.pk, "purpose": purpose},
+        action="intake.link_issued", acting_user=acting_user, target=case, data=data
     )
     return token, raw
 
 
 @transaction.atomic
-def access_token_issue(*, case: Case, purpose: str, acting_user: User | None) -> str:
+def access_token_issue(
+    *,
+    case: Case,
+    purpose: str,
+    acting_user: User | None,
+    notification: Notification | None = None,
+) -> str:
     """Create a link for ``case``; returns the raw token, which is never stored.
 
-    Call it where the link is used (the email task), so the raw token never
-    travels through the broker or the database.
+    Call it where the link is used (the e-mail kind's ``context()``, at send
+    time), so the raw token never travels through the broker or the database.
+    With ``notification``, the live links issued for that same message by an
+    earlier try are revoked first (the row lock orders two tries of one
+    message): however often a send is retried, one link per message works.
     """
-    return _issue(case=case, purpose=purpose, acting_user=acting_user)[1]
+    if notification is not None:
+        Notification.objects.select_for_update().filter(pk=notification.pk).first()
+        earlier = AccessToken.objects.filter(notification=notification, revoked_at__isnull=True)
+        revoked = earlier.update(revoked_at=timezone.now())
+        if revoked:
+            audit_event_record(
+                action="intake.links_revoked",
+                acting_user=acting_user,
+                target=case,
+                data={"count": revoked, "purpose": purpose, "notification": notification.pk},
+            )
+    return _issue(
+        case=case, purpose=purpose, acting_user=acting_user, notification=notification
+    )[1]
 
 
 @transaction.atomic

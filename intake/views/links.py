@@ -10,14 +10,11 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from .. import services, tasks
+from .. import services
 from ..forms import LinkRequestForm
 from ..models import TokenPurpose
-from ..selectors import SESSION_CASES, SESSION_DRAFT, SESSION_STASH, open_cases_for_email
+from ..selectors import SESSION_CASES, SESSION_DRAFT, SESSION_STASH
 from .common import limit_links, limit_token_opens, link_not_valid, rate_limited
-
-# Only the newest few cases of one address get a link per request.
-LINK_REQUEST_MAX_CASES = 5
 
 
 @never_cache
@@ -69,17 +66,10 @@ def request_link(request: HttpRequest) -> HttpResponse:
                 request, "intake/link_request.html", {"form": LinkRequestForm(), "sent": True}
             )
         if form.is_valid():
-            _send_links(form.cleaned_data["email"])
+            # The same answer whatever the count: the form never reveals a known address.
+            services.access_links_request(email=form.cleaned_data["email"], request=request)
             return render(
                 request, "intake/link_request.html", {"form": LinkRequestForm(), "sent": True}
             )
         return render(request, "intake/link_request.html", {"form": form}, status=400)
     return render(request, "intake/link_request.html", {"form": form})
-
-
-def _send_links(email: str) -> None:
-    for pk, status in open_cases_for_email(email=email, limit=LINK_REQUEST_MAX_CASES):
-        if status == "draft":
-            tasks.send_resume_link.delay_on_commit(pk)
-        else:
-            tasks.send_case_link.delay_on_commit(pk)

@@ -26,7 +26,7 @@ from core.exceptions import DomainError
 from core.middleware import TZ_COOKIE, valid_zone
 from core.timezones import canonical_zone
 
-from .. import services, tasks
+from .. import services
 from ..forms import STEP_FORMS, UNLISTED, UploadForm
 from ..models import Case, TokenPurpose
 from ..presenters import review_sections
@@ -303,7 +303,7 @@ def email_resume_link(request: HttpRequest) -> HttpResponse:
     case = draft_for_session(request)
     if case is None:
         return redirect("intake:start")
-    tasks.send_resume_link.delay_on_commit(case.pk)
+    services.resume_link_request(case=case, request=request)
     messages.success(
         request,
         _("We sent a link to %(email)s. It works for %(days)s days.")

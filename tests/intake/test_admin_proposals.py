@@ -10,11 +10,10 @@ from django.test import Client
 from django.urls import reverse
 
 from clinics.models import ClinicStatus, Legality
-from core.models import AuditEvent
+from core.models import AuditEvent, Notification
+from core.notifications.services import outbox_drain
 from intake.models import CaseStatus, Proposal, ProposalStatus, TokenPurpose
 from intake.services.proposals import Curation, proposal_curate, proposal_send
-from intake.staff_emails import proposal_ready_notify
-from intake.tasks import send_proposal_ready
 from tests.clinics.factories import LegalityRuleFactory, OfferingFactory
 from tests.factories import ClinicFactory, ConditionFactory
 
@@ -143,7 +142,8 @@ def test_sending_moves_the_case_to_matched_and_emails_after_commit(
     assert draft.sent_by == personas.concierge
     draft.case.refresh_from_db()
     assert draft.case.status == CaseStatus.MATCHED
-    assert len(callbacks) == 1
+    assert len(callbacks) == 1  # the dispatcher's nudge, after commit
+    assert Notification.objects.get().kind == "intake.proposal_ready"
     assert mail.outbox == []  # nothing is sent inside the transaction
     event = AuditEvent.objects.get(action="intake.proposal_sent")
     assert event.data["clinic_ids"] == [personas.clinic_a.pk, personas.clinic_b.pk]
@@ -155,7 +155,9 @@ def test_the_email_links_to_the_case_page_and_goes_once(
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         proposal_send(proposal=draft, acting_user=personas.concierge)
     assert len(callbacks) == 1
-    send_proposal_ready.apply(args=(draft.pk,))  # what the worker runs, in-process
+    row = Notification.objects.get(kind="intake.proposal_ready")
+    assert (row.about, row.dedupe_key) == (draft, f"intake.proposal_ready:{draft.pk}")
+    assert outbox_drain().sent == 1  # what the mail worker does, in-process
 
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
@@ -165,43 +167,36 @@ def test_the_email_links_to_the_case_page_and_goes_once(
     assert "suggests 2 vetted clinics" in message.body
     html = message.alternatives[0][0]  # type: ignore[attr-defined]
     assert "/intake/c/" in html
-    assert draft.case.access_tokens.filter(purpose=TokenPurpose.CASE).count() == 1
-    # a redelivered task sends nothing more
-    send_proposal_ready.apply(args=(draft.pk,))
-    assert proposal_ready_notify(proposal_id=draft.pk) is False
+    assert draft.case.access_tokens.filter(purpose=TokenPurpose.CASE, notification=row).count() == 1
+    # nothing is due twice
+    assert outbox_drain().sent == 0
     assert len(mail.outbox) == 1
 
 
-def test_a_failed_send_releases_the_claim_for_the_retry(
-    draft: Proposal, personas: Any, monkeypatch: pytest.MonkeyPatch,
-    django_capture_on_commit_callbacks: Any,
+def test_a_transient_failure_goes_round_again_and_sends_once(
+    draft: Proposal, personas: Any, settings: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
-    from smtplib import SMTPException
-
     with django_capture_on_commit_callbacks(execute=False):
         proposal_send(proposal=draft, acting_user=personas.concierge)
-
-    def boom(*args: Any, **kwargs: Any) -> None:
-        raise SMTPException("421 try later")
-
-    monkeypatch.setattr("intake.staff_emails.render_and_send", boom)
-    with pytest.raises(SMTPException):
-        proposal_ready_notify(proposal_id=draft.pk)
-    draft.refresh_from_db()
-    assert draft.patient_notified_at is None
-    monkeypatch.undo()
-    assert proposal_ready_notify(proposal_id=draft.pk) is True
-    assert len(mail.outbox) == 1
+    settings.EMAIL_BACKEND = "tests.core.outbox_kinds.CodeBackend"
+    case = draft.case
+    type(case.patient).objects.filter(pk=case.patient_id).update(email="pat+451@patients.example")
+    assert outbox_drain().retried == 1
+    row = Notification.objects.get()
+    assert (row.status, row.last_error) == ("queued", "SMTP 451 recipient refused")
+    type(case.patient).objects.filter(pk=case.patient_id).update(email="pat@patients.example")
+    Notification.objects.filter(pk=row.pk).update(due_at=row.created_at)
+    assert outbox_drain().sent == 1
+    assert [m.to for m in mail.outbox] == [["pat@patients.example"]]
 
 
-def test_a_superseded_or_missing_proposal_sends_nothing(
+def test_a_superseded_proposal_sends_nothing(
     draft: Proposal, personas: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
     with django_capture_on_commit_callbacks(execute=False):
         proposal_send(proposal=draft, acting_user=personas.concierge)
     Proposal.objects.filter(pk=draft.pk).update(status=ProposalStatus.SUPERSEDED)
-    assert proposal_ready_notify(proposal_id=draft.pk) is False
-    assert proposal_ready_notify(proposal_id=draft.pk + 1000) is False
+    assert outbox_drain().cancelled == 1
     assert mail.outbox == []
 
 
@@ -219,6 +214,11 @@ def test_a_second_sent_proposal_supersedes_the_first(
     draft.refresh_from_db()
     assert draft.status == ProposalStatus.SUPERSEDED
     assert Proposal.objects.filter(case=draft.case, status=ProposalStatus.SENT).get() == second
+    # The first proposal's e-mail had not left yet: only the second one goes.
+    assert outbox_drain().sent == 1
+    assert dict(Notification.objects.values_list("about_id", "status")) == {
+        str(draft.pk): "cancelled", str(second.pk): "sent",
+    }
 
 
 def test_sending_refuses_an_empty_a_sent_or_an_unready_proposal(

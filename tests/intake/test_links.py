@@ -10,12 +10,19 @@ from django.core import mail
 from django.test import Client
 from django.utils import timezone
 
-from intake.emails import resume_link_send
+from core.models import AuditEvent, Notification
+from core.notifications.services import outbox_drain
 from intake.models import AccessToken, Case, TokenPurpose
-from intake.services import access_token_issue, case_withdraw, intake_submit
+from intake.services import (
+    access_token_issue,
+    case_withdraw,
+    intake_submit,
+    resume_link_request,
+)
 from tests.conftest import Personas
 
 from .factories import make_token
+from .files import html_part
 from .wizard_data import fill_wizard, post_step, step_answers
 
 pytestmark = pytest.mark.django_db
@@ -28,10 +35,7 @@ def _link_from_mail() -> str:
 
 
 def test_a_patient_resumes_the_draft_on_another_device(
-    client: Client,
-    knee,
-    django_capture_on_commit_callbacks,
-    eager_tasks,  # type: ignore[no-untyped-def]
+    client: Client, knee, django_capture_on_commit_callbacks  # type: ignore[no-untyped-def]
 ) -> None:
     """
     GIVEN a patient who answered the first two steps on their phone
@@ -41,13 +45,19 @@ def test_a_patient_resumes_the_draft_on_another_device(
     answers = step_answers(knee)
     post_step(client, "about", answers["about"])
     post_step(client, "condition", answers["condition"])
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
         response = client.post("/intake/email-me-a-link/", {"step": "history"})
-    assert response.status_code == 302 and len(callbacks) == 1
+    assert response.status_code == 302 and len(callbacks) == 1  # the dispatcher's nudge
+    request = Notification.objects.get(kind="intake.resume_link")
+    # The link is issued when the message is sent, not when it is asked for.
+    assert request.recipient_address == "" and not AccessToken.objects.exists()
+    assert AuditEvent.objects.filter(action="intake.link_requested").count() == 1
+    assert outbox_drain().sent == 1
     assert mail.outbox[-1].to == ["dana@patients.example"]
     path = _link_from_mail()
     token = AccessToken.objects.get(purpose=TokenPurpose.RESUME)
     assert path.split("/")[-2] not in token.token_hash  # only the hash is stored
+    assert token.notification == request
 
     scanner = Client()
     landing = scanner.get(path)
@@ -150,21 +160,45 @@ def test_resume_links_expire(client: Client, knee, settings) -> None:  # type: i
 
 def test_the_link_email_is_the_patients_language(client: Client, knee) -> None:  # type: ignore[no-untyped-def]
     post_step(client, "about", {**step_answers(knee)["about"], "language": "es"})
-    assert resume_link_send(case_id=Case.objects.get().pk)
-    assert "evaluación" in mail.outbox[-1].subject.lower() or mail.outbox[-1].subject
+    assert resume_link_request(case=Case.objects.get()) is not None
+    outbox_drain()
+    assert '<html lang="es" dir="ltr">' in html_part(mail.outbox[-1])
+    assert "evaluación" in mail.outbox[-1].subject.lower()
+
+
+def test_each_request_for_a_link_is_its_own_message(client: Client, knee) -> None:  # type: ignore[no-untyped-def]
+    post_step(client, "about", step_answers(knee)["about"])
+    case = Case.objects.get()
+    first, second = resume_link_request(case=case), resume_link_request(case=case)
+    assert first is not None and second is not None and first.pk != second.pk
+    assert outbox_drain().sent == 2
+    assert AccessToken.objects.filter(revoked_at__isnull=True).count() == 2  # one per message
+
+
+def test_no_resume_link_goes_for_a_case_that_is_no_longer_a_draft(client: Client, knee) -> None:  # type: ignore[no-untyped-def]
+    fill_wizard(client, knee)
+    case = Case.objects.get()
+    queued = resume_link_request(case=case)
+    intake_submit(case_id=case.pk)
+    assert resume_link_request(case=Case.objects.get()) is None
+    assert queued is not None
+    outbox_drain()
+    queued.refresh_from_db()
+    assert (queued.status, queued.last_error) == ("cancelled", "no longer wanted")
+    assert "Your link to continue your assessment" not in [m.subject for m in mail.outbox]
+    assert not AccessToken.objects.filter(notification=queued).exists()
 
 
 def test_a_lost_link_request_answers_the_same_for_known_and_unknown_addresses(
     alice_case: Case,
-    django_capture_on_commit_callbacks,
-    eager_tasks,  # type: ignore[no-untyped-def]
 ) -> None:
-    with django_capture_on_commit_callbacks(execute=True):
-        known = Client().post("/intake/lost-link/", {"email": "ALICE@patients.example"})
-        unknown = Client().post("/intake/lost-link/", {"email": "nobody@patients.example"})
+    known = Client().post("/intake/lost-link/", {"email": "ALICE@patients.example"})
+    unknown = Client().post("/intake/lost-link/", {"email": "nobody@patients.example"})
     strip = lambda r: re.sub(r'value="[^"]+"', "", r.content.decode())  # noqa: E731
     assert known.status_code == unknown.status_code == 200
     assert strip(known) == strip(unknown)
+    assert list(Notification.objects.values_list("kind", flat=True)) == ["intake.case_link"]
+    assert outbox_drain().sent == 1
     assert len(mail.outbox) == 1 and mail.outbox[0].to == ["alice@patients.example"]
     path = _link_from_mail()
     browser = Client()
@@ -189,14 +223,20 @@ def test_the_resume_link_button_is_rate_limited(client: Client, knee, settings) 
     assert client.post("/intake/email-me-a-link/").status_code == 429
 
 
-def test_a_link_request_honeypot_sends_nothing(
-    personas: Personas, alice_case: Case, django_capture_on_commit_callbacks, eager_tasks
-) -> None:  # type: ignore[no-untyped-def]
-    with django_capture_on_commit_callbacks(execute=True):
-        response = Client().post(
-            "/intake/lost-link/", {"email": "alice@patients.example", "website": "x"}
-        )
-    assert response.status_code == 200 and not mail.outbox
+def test_a_link_request_honeypot_sends_nothing(personas: Personas, alice_case: Case) -> None:
+    response = Client().post(
+        "/intake/lost-link/", {"email": "alice@patients.example", "website": "x"}
+    )
+    assert response.status_code == 200 and not Notification.objects.exists()
+    assert outbox_drain().sent == 0 and not mail.outbox
+
+
+def test_no_case_link_goes_for_a_withdrawn_case(alice_case: Case) -> None:
+    Client().post("/intake/lost-link/", {"email": "alice@patients.example"})
+    case_withdraw(case=alice_case, acting_user=None)
+    assert outbox_drain().cancelled == 1 and not mail.outbox
+    Client().post("/intake/lost-link/", {"email": "alice@patients.example"})
+    assert Notification.objects.count() == 1  # a withdrawn case gets no new link either
 
 
 def test_guessing_case_links_is_rate_limited(client: Client) -> None:

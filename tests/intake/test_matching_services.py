@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from core.models import Notification, NotificationStatus
 from intake.matching import matching_propose
 from intake.models import ProposalStatus
 from intake.services.proposals import proposal_send
@@ -25,8 +26,8 @@ def test_a_sent_proposal_reaches_the_patient_through_the_worker(
     """
     GIVEN a case ready for clinics and a vetted Mexican clinic that treats the knee
     WHEN the concierge proposes clinics and sends the proposal
-    THEN after the commit a real worker sends one email over SMTP with the case link,
-         and the proposal is marked as notified
+    THEN the commit nudges the outbox, a real worker sends one e-mail over SMTP with the
+         case link, and its outbox row is marked sent
     """
     knee = ConditionFactory.create(name="Knee osteoarthritis", slug="knee-osteoarthritis")
     LegalityRuleFactory.create(country="MX")
@@ -47,11 +48,13 @@ def test_a_sent_proposal_reaches_the_patient_through_the_worker(
     payload = plain.get_payload(decode=True)
     assert isinstance(payload, bytes)
     assert b"/intake/c/" in payload
+    row = Notification.objects.get(kind="intake.proposal_ready")
     deadline = time.monotonic() + 10
-    proposal.refresh_from_db()
-    while proposal.patient_notified_at is None and time.monotonic() < deadline:
+    while row.status != NotificationStatus.SENT and time.monotonic() < deadline:
         time.sleep(0.05)
-        proposal.refresh_from_db()
+        row.refresh_from_db()
+    proposal.refresh_from_db()
     assert proposal.status == ProposalStatus.SENT
-    assert proposal.patient_notified_at is not None
+    assert row.status == NotificationStatus.SENT and row.about == proposal
+    assert messages[0]["Message-ID"] == row.message_id
     figure("proposal_email_roundtrip", seconds=f"{elapsed:.3f}")

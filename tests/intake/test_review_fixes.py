@@ -4,20 +4,21 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from smtplib import SMTPRecipientsRefused
-from unittest import mock
+from typing import Any
 from urllib.parse import urlencode
 
 import pytest
+from django.core import mail
 from django.test import Client
 
-from intake.emails import RecipientRefused, case_acknowledgement_send
+from core.models import Notification, NotificationStatus
+from core.notifications.services import notify, outbox_drain
 from intake.models import Case, DocumentType, TokenPurpose
 from intake.services import access_token_issue
-from intake.tasks import TRANSIENT
 from tests.conftest import Personas
 
 from .factories import make_document, make_draft
+from .files import all_text
 from .wizard_data import fill_wizard, post_step, step_answers
 
 
@@ -113,18 +114,29 @@ def test_the_browsers_zone_wins_once_known(
 
 
 @pytest.mark.django_db
-def test_a_refused_patient_address_is_not_retried_and_not_put_in_logs(alice_case: Case) -> None:
-    refused = SMTPRecipientsRefused({alice_case.patient.email: (550, b"no such user")})
-    with (
-        mock.patch("intake.emails.EmailMultiAlternatives.send", side_effect=refused),
-        pytest.raises(RecipientRefused) as raised,
-    ):
-        case_acknowledgement_send(case_id=alice_case.pk)
-    assert not isinstance(raised.value, TRANSIENT)  # the task does not retry it
-    assert alice_case.patient.email not in str(raised.value)
-    assert raised.value.__suppress_context__ and raised.value.__cause__ is None
-    alice_case.refresh_from_db()
-    assert alice_case.acknowledged_at is None
+def test_a_refused_patient_address_is_not_retried_and_not_put_in_logs(
+    alice_case: Case, caplog: pytest.LogCaptureFixture, settings: Any
+) -> None:
+    settings.EMAIL_BACKEND = "tests.core.outbox_kinds.CodeBackend"  # ...+550@ is refused
+    address = "alice+550@patients.example"
+    type(alice_case.patient).objects.filter(pk=alice_case.patient_id).update(email=address)
+    notify(
+        kind="intake.acknowledgement",
+        dedupe_key=f"intake.acknowledgement:{alice_case.pk}",
+        about=alice_case,
+    )
+    report = outbox_drain()
+    assert (report.retried, report.failed) == (0, 1)  # failed at once, never retried
+    assert report.sent == 1  # the staff alert
+    row = Notification.objects.get(kind="intake.acknowledgement")
+    assert (row.status, row.attempts) == (NotificationStatus.FAILED, 1)
+    assert row.last_error == "SMTP 550 recipient refused"
+    # Staff hear once, without the address.
+    alert = Notification.objects.get(kind="core.delivery_failed")
+    assert alert.status == NotificationStatus.SENT
+    assert address not in all_text(mail.outbox[-1])
+    for text in [row.last_error, *(r.getMessage() for r in caplog.records)]:
+        assert address not in text
 
 
 @pytest.mark.django_db

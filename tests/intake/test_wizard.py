@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
+from core.models import Notification
 from intake.models import Case, CaseStatus, PrivacyConsent
 from tests.conftest import Personas
 
@@ -20,7 +21,8 @@ def test_a_new_patient_completes_the_wizard_and_gets_a_reference(
     """
     GIVEN a visitor with no draft
     WHEN they answer every step and send the review page
-    THEN one case exists in status new with a reference, consent is stored, and emails are enqueued
+    THEN one case exists in status new with a reference, consent is stored, and its two
+         e-mails are queued in the outbox (one nudge to the dispatcher after commit)
     """
     fill_wizard(client, knee)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
@@ -29,7 +31,11 @@ def test_a_new_patient_completes_the_wizard_and_gets_a_reference(
     case = Case.objects.get()
     assert case.status == CaseStatus.NEW and case.submitted_at is not None
     assert "NSAIDS".lower() in case.triage_flags and "records_later" in case.triage_flags
-    assert len(callbacks) == 2
+    assert len(callbacks) == 1
+    assert sorted(Notification.objects.values_list("kind", flat=True)) == [
+        "intake.acknowledgement",
+        "intake.new_case",
+    ]
     consent = PrivacyConsent.objects.get(case=case)
     assert consent.notice_version == "2026-11" and consent.ip_address == "127.0.0.1"
     done = client.get("/intake/done/")
