@@ -21,7 +21,9 @@ def _accept() -> str:
     types = [CONTENT_TYPES[k] for k in kinds]
     extensions = [EXTENSIONS[k] for k in kinds]
     if FileKind.JPEG in ALLOWED_KINDS:
-        extensions.append(".jpeg")
+        # Phones' HEIC/HEIF photos are taken too: core.uploads re-encodes them to JPEG.
+        types += ["image/heic", "image/heif"]
+        extensions += [".jpeg", ".heic", ".heif"]
     return ",".join([*types, *extensions])
 
 

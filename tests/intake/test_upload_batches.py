@@ -325,7 +325,14 @@ def test_the_records_step_offers_files_and_a_separate_camera_input(at_records: C
     assert form, "the step's form sends files"
     assert f'hx-post="{UPLOAD_URL}"' in form.group(0)
     picker = re.search(r'<input type="file" name="files"[^>]*>', html).group(0)  # type: ignore[union-attr]
-    for kind in ("image/jpeg", "image/png", "application/pdf", "application/dicom", ".dcm"):
+    for kind in (
+        "image/jpeg",
+        "image/png",
+        "image/heic",
+        "application/pdf",
+        "application/dicom",
+        ".dcm",
+    ):
         assert kind in picker, kind
     # capture on the main picker would hide the file chooser on phones
     assert "capture" not in picker and "multiple" in picker
