@@ -12,6 +12,7 @@ class ClinicsConfig(AppConfig):
     def ready(self) -> None:
         from core.dashboard import dashboard_register
 
+        from . import emails  # noqa: F401 - registers the clinics notification kinds
         from .dashboard import clinics_tiles
 
         dashboard_register("clinics", clinics_tiles, order=30)

@@ -1,50 +1,47 @@
-"""Clinics tasks: thin, idempotent, ids only; the services do the work."""
+"""Clinics tasks: thin, idempotent, ids only; the services do the work.
+
+E-mails leave through the outbox (``core.notifications``): the services queue
+them in their own transaction, so no task here sends mail.
+"""
 
 from __future__ import annotations
 
-import logging
-from smtplib import SMTPException
+from celery import Task, shared_task
 
-from celery import shared_task
 
-from .models import ChangeRequest, CredentialNotice
+@shared_task(
+    bind=True, ignore_result=True, expires=6 * 3600, soft_time_limit=60, time_limit=90,
+    max_retries=3,
+)
+def exchange_rates_refresh(self: Task) -> None:  # type: ignore[type-arg]
+    """Daily (beat): fetch exchange rates where a provider key is configured; reprice offerings.
 
-log = logging.getLogger(__name__)
+    Network trouble and the provider's 5xx or 429 are retried with backoff and
+    jitter, three times; any other refusal (a wrong or expired key) is logged for
+    staff and not retried. Without a key it does nothing: staff keep rates in the admin.
+    """
+    import logging
+    import random
+    from urllib.error import HTTPError, URLError
 
-TRANSIENT = (SMTPException, ConnectionError, TimeoutError)
+    from .services.rates import exchange_rates_refresh as refresh
+
+    countdown = 60 * 2**self.request.retries + random.uniform(0, 30)  # noqa: S311
+    try:
+        refresh()
+    except HTTPError as exc:
+        if exc.code == 429 or exc.code >= 500:
+            raise self.retry(exc=exc, countdown=countdown) from exc
+        logging.getLogger(__name__).error(
+            "exchange rates: the provider refused the request (HTTP %s); check the key", exc.code
+        )
+    except (URLError, TimeoutError, ConnectionError) as exc:
+        raise self.retry(exc=exc, countdown=countdown) from exc
 
 
 @shared_task(ignore_result=True, expires=3600)
 def credential_expiry_check() -> None:
-    """Daily (beat): create due expiry notices, queue clinics for review, dispatch sends."""
+    """Daily (beat): create due expiry notices, queue their e-mails, queue clinics for review."""
     from .services import credential_expiry_sweep
 
     credential_expiry_sweep()
-
-
-@shared_task(
-    bind=True, ignore_result=True, autoretry_for=TRANSIENT, retry_backoff=30,
-    retry_backoff_max=1800, retry_jitter=True, max_retries=6,
-)
-def credential_notice_deliver(self: object, notice_id: int) -> None:
-    """Send one expiry notice; a second delivery of the same id sends nothing."""
-    from .services import credential_notice_send
-
-    if not CredentialNotice.objects.filter(pk=notice_id).exists():
-        log.warning("credential notice %s is gone; nothing to send", notice_id)
-        return
-    credential_notice_send(notice_id=notice_id)
-
-
-@shared_task(
-    bind=True, ignore_result=True, autoretry_for=TRANSIENT, retry_backoff=30,
-    retry_backoff_max=1800, retry_jitter=True, max_retries=6,
-)
-def change_request_decision_notify(self: object, change_request_id: int) -> None:
-    """Tell the clinic user who asked that staff approved or rejected their change."""
-    from .services import change_request_decision_send
-
-    if not ChangeRequest.objects.filter(pk=change_request_id).exists():
-        log.warning("change request %s is gone; nothing to send", change_request_id)
-        return
-    change_request_decision_send(change_request_id=change_request_id)

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from .changes import ChangeRequestAdmin
 from .clinics import ClinicAdmin, VettingReviewAdmin
+from .notices import CredentialNoticeAdmin
 from .offerings import LegalityRuleAdmin, OfferingAdmin
-from .register import CredentialAdmin, CredentialNoticeAdmin
+from .register import CredentialAdmin
 from .reviews import ReviewAdmin
 from .taxonomy import ConditionAdmin
 

@@ -19,10 +19,11 @@ from simple_history.admin import SimpleHistoryAdmin
 from core.audit import audit_event_record
 from core.uploads import EXTENSIONS, private_file_response
 
-from ..models import Credential, CredentialNotice, CredentialStatus
+from ..models import Credential, CredentialStatus
 from ..querysets import CredentialQuerySet
 from ..services import credential_reject, credential_verify
 from .base import ConciergeAdminMixin, acting, is_concierge, run_each, with_note
+from .notices import CredentialNoticeInline
 
 
 class ExpiryFilter(admin.SimpleListFilter):
@@ -59,23 +60,6 @@ class ExpiryFilter(admin.SimpleListFilter):
             case "none":
                 return queryset.filter(expires_on__isnull=True)
         return queryset
-
-
-class CredentialNoticeInline(admin.TabularInline):
-    model = CredentialNotice
-    extra = 0
-    can_delete = False
-    fields = ("kind", "created_at", "sent_at", "attempts", "last_error")
-    readonly_fields = fields
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return is_concierge(request)
 
 
 @admin.register(Credential)
@@ -153,15 +137,3 @@ class CredentialAdmin(ConciergeAdminMixin, SimpleHistoryAdmin):
                                                     note=note, request=request),
             done=str(_("%(count)d credential(s) rejected.")),
         )
-
-
-@admin.register(CredentialNotice)
-class CredentialNoticeAdmin(ConciergeAdminMixin, admin.ModelAdmin):
-    list_display = ("credential", "kind", "created_at", "sent_at", "attempts", "last_error")
-    list_filter = ("kind", ("sent_at", admin.EmptyFieldListFilter))
-    list_select_related = ("credential__clinic",)
-    readonly_fields = ("credential", "kind", "created_at", "claimed_at", "sent_at", "attempts",
-                       "last_error")
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

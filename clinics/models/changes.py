@@ -94,8 +94,6 @@ class ChangeRequest(StatusMachine, TimeStampedModel):
     )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     decision_note = models.CharField(_("note to the clinic"), max_length=500, blank=True)
-    # Claimed by the notify task before it sends, so a redelivered task sends nothing twice.
-    decision_notified_at = models.DateTimeField(_("clinic told"), null=True, blank=True)
     superseded_by = models.ForeignKey(
         "self",
         verbose_name=_("replaced by"),

@@ -152,20 +152,16 @@ class NoticeKind(models.TextChoices):
 
 
 class CredentialNotice(models.Model):
-    """The outbox for expiry e-mails: one row per credential and notice kind.
+    """The business event "this credential expires soon / has expired": once per kind.
 
     The unique constraint is what makes the daily job idempotent: a second run
-    finds the row and creates nothing, and a send is claimed with a conditional
-    UPDATE so two workers never send the same notice.
+    finds the row and creates nothing. Its e-mails are outbox rows (one per
+    reader, ``about`` this notice); their delivery is the outbox's to track.
     """
 
     credential = models.ForeignKey(Credential, on_delete=models.CASCADE, related_name="notices")
     kind = models.CharField(_("notice"), max_length=10, choices=NoticeKind.choices)
     created_at = models.DateTimeField(_("due since"), default=timezone.now)
-    claimed_at = models.DateTimeField(_("send claimed at"), null=True, blank=True)
-    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True, db_index=True)
-    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
-    last_error = models.CharField(_("last error"), max_length=200, blank=True)
 
     class Meta:
         verbose_name = _("credential notice")

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from core.audit import audit_event_record
 from core.exceptions import DomainError
 from core.models import User
+from core.notifications.services import notify
 
 from ..models import (
     ChangeRequest,
@@ -407,46 +408,19 @@ def change_request_reject(
 
 
 def _notify_decision(cr: ChangeRequest) -> None:
-    from ..tasks import change_request_decision_notify
-
+    """Queue the decision e-mail to the clinic user who asked (in the deciding transaction)."""
     if cr.submitted_by_id is not None:
-        change_request_decision_notify.delay_on_commit(cr.pk)  # type: ignore[attr-defined]
-
-
-def change_request_decision_send(*, change_request_id: int) -> bool:
-    """Tell the clinic user who asked that staff decided, at most once; True if sent.
-
-    Claimed with a conditional UPDATE outside any transaction (never hold one
-    open over SMTP); on a transient error the claim is released for the retry.
-    """
-    from ..emails import change_request_decision_message
-    from ..tasks import TRANSIENT
-
-    cr = ChangeRequest.objects.select_related("clinic", "submitted_by").filter(
-        pk=change_request_id
-    ).first()
-    if cr is None or cr.is_pending:
-        return False
-    claimed = ChangeRequest.objects.filter(
-        pk=cr.pk, decision_notified_at__isnull=True
-    ).update(decision_notified_at=timezone.now())
-    if not claimed:
-        return False  # told already, or another worker got there first
-    message = change_request_decision_message(cr)
-    if message is None:
-        return False
-    try:
-        message.send()
-    except TRANSIENT:
-        ChangeRequest.objects.filter(pk=cr.pk).update(decision_notified_at=None)
-        raise
-    return True
+        notify(
+            kind="clinics.change_decided",
+            dedupe_key=f"clinics.change_decided:{cr.pk}",
+            about=cr,
+            to=cr.submitted_by,
+        )
 
 
 __all__ = [
     "ContentUpdateResult",
     "change_request_approve",
-    "change_request_decision_send",
     "change_request_reject",
     "change_request_submit",
     "clinic_content_update",

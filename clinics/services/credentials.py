@@ -5,12 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass, field
-from datetime import timedelta
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import F, Q
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -18,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from core.audit import audit_event_record
 from core.exceptions import DomainError
 from core.models import User
+from core.notifications.services import notify
 from core.uploads import FileKind, sanitize_upload, server_file_name
 
 from ..models import (
@@ -40,9 +39,6 @@ from ._common import require_independent_staff, require_member_or_staff
 
 log = logging.getLogger(__name__)
 
-# A send claimed longer ago than this is presumed lost (worker died) and may be retried.
-NOTICE_CLAIM_TIMEOUT = timedelta(minutes=15)
-NOTICE_MAX_ATTEMPTS = 8
 CREDENTIAL_FILE_KINDS: frozenset[FileKind] = frozenset({FileKind.PDF, FileKind.JPEG, FileKind.PNG})
 
 
@@ -180,7 +176,7 @@ class SweepResult:
     expiring_notices: list[int] = field(default_factory=list)
     expired_notices: list[int] = field(default_factory=list)
     clinics_queued: list[int] = field(default_factory=list)
-    dispatched: list[int] = field(default_factory=list)
+    queued: int = 0  # e-mails queued in the outbox (one per notice and reader)
 
 
 @transaction.atomic
@@ -188,12 +184,10 @@ def credential_expiry_sweep(*, on: dt.date | None = None) -> SweepResult:
     """The daily check (beat): due expiry notices, the review queue, legality conflicts.
 
     Idempotent: a notice row exists once per (credential, kind), so a second
-    run the same day creates and sends nothing new; only notices not yet sent
-    (a send that failed or was lost) are dispatched again. E-mails go out from
-    the worker after this transaction commits.
+    run the same day creates and queues nothing new. A new notice queues one
+    e-mail per reader in the outbox, in this transaction (``credential_notice_notify``);
+    the outbox retries each reader's copy on its own.
     """
-    from ..tasks import credential_notice_deliver
-
     day = on or timezone.localdate()
     result = SweepResult()
     candidates = Credential.objects.not_renewed().select_related("clinic")
@@ -204,6 +198,7 @@ def credential_expiry_sweep(*, on: dt.date | None = None) -> SweepResult:
         )
         if created:
             result.expiring_notices.append(notice.pk)
+            result.queued += credential_notice_notify(notice=notice)
 
     for credential in candidates.expired(day):
         notice, created = CredentialNotice.objects.get_or_create(
@@ -212,6 +207,7 @@ def credential_expiry_sweep(*, on: dt.date | None = None) -> SweepResult:
         if not created:
             continue
         result.expired_notices.append(notice.pk)
+        result.queued += credential_notice_notify(notice=notice)
         audit_event_record(
             action="clinics.credential.expired", acting_user=None, target=credential,
             data={"clinic": credential.clinic_id, "kind": credential.kind,
@@ -236,53 +232,36 @@ def credential_expiry_sweep(*, on: dt.date | None = None) -> SweepResult:
         ):
             result.clinics_queued.append(clinic_id)
 
-    stale = timezone.now() - NOTICE_CLAIM_TIMEOUT
-    due = CredentialNotice.objects.filter(
-        Q(claimed_at__isnull=True) | Q(claimed_at__lt=stale),
-        sent_at__isnull=True, attempts__lt=NOTICE_MAX_ATTEMPTS,
-    ).values_list("pk", flat=True)
-    for notice_id in due:
-        credential_notice_deliver.delay_on_commit(notice_id)  # type: ignore[attr-defined]
-        result.dispatched.append(notice_id)
     log.info(
-        "credential sweep %s: %d expiring, %d expired, %d clinics queued, %d dispatched",
+        "credential sweep %s: %d expiring, %d expired, %d clinics queued, %d e-mails queued",
         day, len(result.expiring_notices), len(result.expired_notices),
-        len(result.clinics_queued), len(result.dispatched),
+        len(result.clinics_queued), result.queued,
     )
     return result
 
 
-def credential_notice_send(*, notice_id: int) -> bool:
-    """Send one expiry notice to the clinic and the concierge, at most once.
+def credential_notice_notify(*, notice: CredentialNotice) -> int:
+    """Queue ``notice`` once per reader (members, the contact address, the concierge).
 
-    Claimed with a conditional UPDATE (never inside a transaction that also
-    talks SMTP): the worker that wins the claim sends, then stamps ``sent_at``.
-    On a transient SMTP error the claim is released for the retry. Returns
-    whether this call sent it.
+    Call inside the transaction that created the notice. The dedupe key is the
+    notice and the reader's address, so one reader's failure or retry never
+    touches another's copy. Returns how many were queued. Audited.
     """
-    from ..emails import credential_notice_messages
+    from ..emails import CREDENTIAL_NOTICE_KINDS, credential_notice_readers
 
-    now = timezone.now()
-    claimed = CredentialNotice.objects.filter(
-        Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - NOTICE_CLAIM_TIMEOUT),
-        pk=notice_id, sent_at__isnull=True,
-    ).update(claimed_at=now, attempts=F("attempts") + 1)
-    if not claimed:
-        return False  # sent already, or another worker got there first
-    notice = CredentialNotice.objects.select_related("credential__clinic").get(pk=notice_id)
-    messages = credential_notice_messages(notice)
-    try:
-        for message in messages:
-            message.send()
-    except Exception as exc:
-        CredentialNotice.objects.filter(pk=notice_id).update(
-            claimed_at=None, last_error=type(exc).__name__[:200]
+    credential = notice.credential
+    readers = credential_notice_readers(credential.clinic)
+    for reader in readers:
+        notify(
+            kind=CREDENTIAL_NOTICE_KINDS[NoticeKind(notice.kind)],
+            dedupe_key=f"clinics.credential_notice:{notice.pk}:{reader.address}",
+            about=notice,
+            to=reader.to,
+            time_zone=reader.time_zone,
+            data={"for_staff": True} if reader.for_staff else None,
         )
-        raise
-    CredentialNotice.objects.filter(pk=notice_id).update(sent_at=timezone.now(), last_error="")
     audit_event_record(
-        action="clinics.credential.notice_sent", acting_user=None, target=notice.credential,
-        data={"clinic": notice.credential.clinic_id, "notice": notice.kind,
-              "recipients": sum(len(m.to) for m in messages)},
+        action="clinics.credential.notice_queued", acting_user=None, target=credential,
+        data={"clinic": credential.clinic_id, "notice": notice.kind, "recipients": len(readers)},
     )
-    return True
+    return len(readers)

@@ -35,9 +35,9 @@ from clinics.services import (
     offering_create,
     offering_withdraw,
 )
-from clinics.tasks import change_request_decision_notify
 from core.exceptions import DomainError
-from core.models import AuditEvent
+from core.models import AuditEvent, Notification
+from core.notifications.services import outbox_drain
 from tests.conftest import Personas
 
 from .factories import CredentialFactory, DoctorFactory, OfferingFactory
@@ -84,13 +84,18 @@ def test_a_price_change_waits_for_staff_and_approval_applies_the_diff(
     event = AuditEvent.objects.get(action="clinics.change_request.approved")
     assert event.actor == personas.concierge
     assert event.data["fields"] == ["price_max", "price_min"]
-    assert len(callbacks) == 1  # the notify task, enqueued after commit
+    assert len(callbacks) == 1  # the outbox dispatcher's nudge, after commit
+    told = Notification.objects.get(kind="clinics.change_decided")
+    assert (told.about, told.recipient_user) == (cr, personas.clinic_a_staff)
 
-    change_request_decision_notify(cr.pk)
+    assert outbox_drain().sent == 1
     assert len(mail.outbox) == 1
     assert "approved" in mail.outbox[0].subject
     assert mail.outbox[0].to == [personas.clinic_a_staff.email]
-    change_request_decision_notify(cr.pk)  # a redelivered task
+    assert "You get this because you asked for this change in the clinic portal." in (
+        mail.outbox[0].body
+    )
+    assert outbox_drain().sent == 0  # nothing is due twice
     assert len(mail.outbox) == 1
 
 

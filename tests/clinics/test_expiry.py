@@ -25,9 +25,10 @@ from clinics.models import (
     Offering,
     ReviewQueueReason,
 )
-from clinics.services import credential_expiry_sweep, credential_notice_send
-from clinics.tasks import credential_expiry_check, credential_notice_deliver
-from core.models import AuditEvent
+from clinics.services import credential_expiry_sweep
+from clinics.tasks import credential_expiry_check
+from core.models import AuditEvent, Notification, NotificationStatus
+from core.notifications.services import outbox_drain
 from tests.conftest import Personas, SmtpSink
 
 from .factories import CredentialFactory, LegalityRuleFactory, OfferingFactory, give_badge
@@ -52,9 +53,9 @@ def eager_celery() -> Iterator[None]:
         app.conf.task_always_eager = previous
 
 
-def _deliver_all(ids: list[int]) -> None:
-    for notice_id in ids:
-        credential_notice_deliver(notice_id)
+def _make_due() -> None:
+    """Skip the backoff a transient failure set, so the next drain tries again now."""
+    Notification.objects.filter(status=NotificationStatus.QUEUED).update(due_at=timezone.now())
 
 
 @pytest.mark.django_db
@@ -68,8 +69,8 @@ class TestSweep:
         """
         GIVEN Clínica Alfa's insurance expires in 12 days
         WHEN the daily check runs, and runs again
-        THEN one warning goes to the clinic's staff and one to the concierge, and the
-             second run creates and sends nothing
+        THEN one warning is queued per reader (the clinic's staff, its contact address, the
+             concierge), each goes once, and the second run creates and queues nothing
         """
         personas.clinic_a.contact_email = "admin@alfa.example"
         personas.clinic_a.save()
@@ -80,9 +81,17 @@ class TestSweep:
         with django_capture_on_commit_callbacks() as callbacks:
             result = credential_expiry_sweep()
         assert len(result.expiring_notices) == 1
-        assert result.dispatched == result.expiring_notices
-        assert len(callbacks) == 1
-        _deliver_all(result.dispatched)
+        assert result.queued == 3
+        assert len(callbacks) == 1  # one nudge to the outbox dispatcher, after commit
+        [notice_id] = result.expiring_notices
+        assert sorted(Notification.objects.values_list("dedupe_key", flat=True)) == sorted(
+            f"clinics.credential_notice:{notice_id}:{address}"
+            for address in (
+                personas.clinic_a_staff.email.lower(), "admin@alfa.example",
+                settings.CONCIERGE_EMAIL.lower(),
+            )
+        )
+        assert outbox_drain().sent == 3
 
         recipients = sorted(m.to[0] for m in mail.outbox)
         assert recipients == sorted(
@@ -99,10 +108,14 @@ class TestSweep:
         assert "12 days" in clinic_mail.body
         assert "/portal/" in clinic_mail.body
 
+        assert "You get this because you are on this clinic's team" in clinic_mail.body
+        staff_mail = next(m for m in mail.outbox if m.to == [settings.CONCIERGE_EMAIL])
+        assert "You get this because you work on the concierge team." in staff_mail.body
+
         with django_capture_on_commit_callbacks() as callbacks:
             again = credential_expiry_sweep()
-        assert (again.expiring_notices, again.dispatched, callbacks) == ([], [], [])
-        _deliver_all(result.dispatched)  # a redelivered task
+        assert (again.expiring_notices, again.queued, callbacks) == ([], 0, [])
+        assert outbox_drain().sent == 0
         assert len(mail.outbox) == 3
 
     def test_an_expired_required_credential_removes_the_badge_and_queues_the_clinic(
@@ -197,32 +210,51 @@ class TestSweep:
         assert result.clinics_queued == [personas.clinic_a.pk]
         assert Offering.objects.with_compliance().get(pk=offering.pk).compliance == "conflict"
 
-    def test_a_failed_send_releases_its_claim_for_the_retry(
+    def test_a_reader_whose_server_says_later_never_makes_the_others_get_it_twice(
         self, personas: Personas, settings: Any
     ) -> None:
+        """
+        GIVEN an expiring credential and a clinic contact address whose server answers 451
+        WHEN the outbox sends, and tries again once that server accepts
+        THEN the clinic's staff and the concierge get it once, and the contact gets it once
+        """
+        settings.EMAIL_BACKEND = "tests.core.outbox_kinds.CodeBackend"  # ...+451@ is a 4xx
+        personas.clinic_a.contact_email = "desk+451@alfa.example"
+        personas.clinic_a.save()
         CredentialFactory.create(clinic=personas.clinic_a, expires_on=_days(3))
-        [notice_id] = credential_expiry_sweep().expiring_notices
-        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", 9  # nothing listens there
-        settings.EMAIL_TIMEOUT = 2
-        with pytest.raises(OSError):
-            credential_notice_send(notice_id=notice_id)
-        notice = CredentialNotice.objects.get(pk=notice_id)
-        assert (notice.sent_at, notice.claimed_at, notice.attempts) == (None, None, 1)
-        assert notice.last_error
-        # The next daily run dispatches it again.
-        assert credential_expiry_sweep().dispatched == [notice_id]
+        assert credential_expiry_sweep().queued == 3
+        report = outbox_drain()
+        # A 4xx hands the rest of the chunk back too (the server is busy): none fails.
+        assert report.retried >= 1 and report.sent + report.retried == 3
+        contact = Notification.objects.get(recipient_address="desk+451@alfa.example")
+        assert (contact.status, contact.last_error) == ("queued", "SMTP 451 recipient refused")
+        others = Notification.objects.filter(status="queued").exclude(pk=contact.pk)
+        others.update(due_at=timezone.now())
+        outbox_drain()  # the others go now; the contact waits for its backoff
+        assert len(mail.outbox) == 2
 
-    def test_a_send_claimed_by_another_worker_is_not_sent_again(self, personas: Personas) -> None:
-        CredentialFactory.create(clinic=personas.clinic_a, expires_on=_days(3))
-        [notice_id] = credential_expiry_sweep().expiring_notices
-        CredentialNotice.objects.filter(pk=notice_id).update(claimed_at=timezone.now())
-        assert credential_notice_send(notice_id=notice_id) is False
+        Notification.objects.filter(pk=contact.pk).update(recipient_address="desk@alfa.example")
+        _make_due()
+        assert outbox_drain().sent == 1
+        recipients = sorted(m.to[0] for m in mail.outbox)
+        assert recipients == sorted(
+            [personas.clinic_a_staff.email, settings.CONCIERGE_EMAIL, "desk@alfa.example"]
+        )
+
+    def test_a_notice_renewed_before_it_went_is_cancelled(self, personas: Personas) -> None:
+        CredentialFactory.create(clinic=personas.clinic_a, expires_on=_days(5))
+        assert credential_expiry_sweep().queued == 2  # the member and the concierge
+        CredentialFactory.create(clinic=personas.clinic_a, expires_on=_days(400))
+        assert outbox_drain().cancelled == 2
         assert mail.outbox == []
 
-    def test_the_task_skips_a_notice_that_is_gone(self) -> None:
-        credential_notice_deliver(987654)
-        assert mail.outbox == []
+    def test_a_member_who_left_the_clinic_is_not_told(self, personas: Personas) -> None:
+        CredentialFactory.create(clinic=personas.clinic_a, expires_on=_days(5))
+        credential_expiry_sweep()
+        personas.clinic_a.memberships.filter(user=personas.clinic_a_staff).delete()
+        report = outbox_drain()
+        assert (report.sent, report.cancelled) == (1, 1)
+        assert [m.to for m in mail.outbox] == [["concierge@concierge.example"]]
 
 
 @pytest.mark.services
@@ -237,7 +269,8 @@ def test_the_daily_check_through_a_real_smtp_server_sends_each_notice_once(
 ) -> None:
     """
     GIVEN one credential expiring in 20 days and one required credential expired
-    WHEN the beat task runs twice (tasks executed after commit)
+    WHEN the beat task runs twice (tasks executed after commit: the outbox's nudge,
+         dispatcher and send run in-process)
     THEN the SMTP server receives one message per reader per notice, and nothing more
     """
     CredentialFactory.create(
@@ -279,7 +312,7 @@ def test_a_real_worker_runs_the_beat_task_and_delivers_through_smtp(
     """
     GIVEN a credential expiring in 7 days and a worker on the real broker
     WHEN beat's task is sent twice through the broker
-    THEN the worker sends the warning once to the clinic and once to the concierge
+    THEN the outbox sends the warning once to the clinic and once to the concierge
     """
     from tests.factories import ClinicFactory, ClinicMembershipFactory, UserFactory
 
@@ -297,5 +330,5 @@ def test_a_real_worker_runs_the_beat_task_and_delivers_through_smtp(
     while time.monotonic() < deadline:
         time.sleep(0.2)
     assert len(smtp_sink.messages) == 2
-    assert CredentialNotice.objects.get().sent_at is not None
+    assert list(Notification.objects.values_list("status", flat=True)) == ["sent", "sent"]
     figure("credential_check_worker_roundtrip", seconds=f"{elapsed:.2f}")

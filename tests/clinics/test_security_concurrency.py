@@ -24,9 +24,9 @@ from clinics.services import (
     change_request_approve,
     change_request_submit,
     credential_expiry_sweep,
-    credential_notice_send,
 )
-from core.models import AuditEvent
+from core.models import AuditEvent, Notification
+from core.notifications.services import outbox_drain
 from tests.conftest import Personas
 from tests.factories import ConditionFactory
 
@@ -57,17 +57,8 @@ def _race(call: Callable[[], Any], n: int = 2) -> list[Any]:
     return results
 
 
-@pytest.fixture
-def no_dispatch(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Tasks are not sent to a broker here: the test calls the send itself."""
-    from clinics import tasks
-
-    monkeypatch.setattr(tasks.credential_notice_deliver, "delay_on_commit", lambda *a: None)
-    monkeypatch.setattr(tasks.change_request_decision_notify, "delay_on_commit", lambda *a: None)
-
-
 def test_two_staff_approving_the_same_request_at_once_apply_it_once(
-    personas: Personas, no_dispatch: None
+    personas: Personas,
 ) -> None:
     condition = ConditionFactory.create(name="Knee race", slug="knee-race")
     offering = OfferingFactory.create(clinic=personas.clinic_a, conditions=[condition],
@@ -87,17 +78,14 @@ def test_two_staff_approving_the_same_request_at_once_apply_it_once(
     assert ChangeRequest.objects.get(pk=cr.pk).status == ChangeRequestStatus.APPROVED
     assert Offering.objects.get(pk=offering.pk).price_max == Decimal("9500")
     assert AuditEvent.objects.filter(action="clinics.change_request.approved").count() == 1
-
-
-def _sender(notice_id: int) -> Callable[[], bool]:
-    return lambda: credential_notice_send(notice_id=notice_id)
+    assert Notification.objects.filter(kind="clinics.change_decided").count() == 1
 
 
 def test_two_workers_running_the_daily_check_and_the_send_at_once_mail_once(
-    personas: Personas, settings: Any, no_dispatch: None
+    personas: Personas, settings: Any
 ) -> None:
     """GIVEN an expired licence and an insurance expiring in 10 days
-    WHEN two beat workers run the daily check at once, then both try every send at once
+    WHEN two beat workers run the daily check at once, then two mail workers drain at once
     THEN each notice exists once, the expiry is audited once, each e-mail goes out once."""
     personas.clinic_a.contact_email = "admin@alfa.example"
     personas.clinic_a.save()
@@ -112,11 +100,11 @@ def test_two_workers_running_the_daily_check_and_the_send_at_once_mail_once(
 
     assert CredentialNotice.objects.count() == 2
     assert AuditEvent.objects.filter(action="clinics.credential.expired").count() == 1
-    for notice_id in CredentialNotice.objects.values_list("pk", flat=True):
-        sent = _race(_sender(notice_id))
-        assert sorted(sent, key=str) == [False, True]
-    recipients = sorted(addr for m in mail.outbox for addr in m.to)
-    assert len(recipients) == len(set(
-        (tuple(m.to), m.subject) for m in mail.outbox
-    ))
-    assert AuditEvent.objects.filter(action="clinics.credential.notice_sent").count() == 2
+    # Two notices x (the member, the contact address, the concierge), each queued once.
+    assert Notification.objects.count() == 6
+    reports = _race(outbox_drain)
+    assert not [r for r in reports if isinstance(r, Exception)], reports
+    assert sum(r.sent for r in reports) == 6
+    assert len(mail.outbox) == 6
+    assert len({(tuple(m.to), m.subject) for m in mail.outbox}) == 6
+    assert AuditEvent.objects.filter(action="clinics.credential.notice_queued").count() == 2

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from django.core import mail
 from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
@@ -31,7 +32,8 @@ from clinics.services import (
     review_submit,
 )
 from core.exceptions import DomainError
-from core.models import AuditEvent
+from core.models import AuditEvent, Notification
+from core.notifications.services import outbox_drain
 from tests.conftest import Personas
 from tests.factories import ClinicMembershipFactory
 
@@ -396,17 +398,17 @@ def test_staff_edits_and_portal_access_grants_in_the_clinic_admin_are_audited(
 def test_no_decision_email_goes_to_a_submitter_who_has_left_the_clinic(
     personas: Personas, knee: Condition
 ) -> None:
-    from clinics.emails import change_request_decision_message
-
     offering = OfferingFactory.create(clinic=personas.clinic_a, conditions=[knee])
     cr = _propose_price(personas, offering, "9500")
     change_request_reject(change_request=cr, acting_user=personas.concierge, note="No proof")
-    cr.refresh_from_db()
-    assert change_request_decision_message(cr) is not None
+    told = Notification.objects.get(kind="clinics.change_decided")
 
     personas.clinic_a.memberships.filter(user=personas.clinic_a_staff).delete()
 
-    assert change_request_decision_message(cr) is None
+    assert outbox_drain().cancelled == 1
+    told.refresh_from_db()
+    assert (told.status, told.last_error) == ("cancelled", "no longer wanted")
+    assert not mail.outbox
 
 
 def test_staff_who_belong_to_the_clinic_cannot_remove_its_reviews_or_edit_it_in_the_admin(
