@@ -21,7 +21,10 @@ urlpatterns = [
     path("portal/cases/", include("intake.portal_urls")),
     path("portal/follow-ups/", include("followups.portal_urls")),
     path("follow-up/", include("followups.urls")),
+    # Before clinics' portal: /portal/<slug>/consultations/... and friends.
+    path("portal/", include("consultations.portal_urls")),
     path("portal/", include("clinics.portal_urls")),
+    path("consultations/", include("consultations.urls")),
     path("intake/", include("intake.urls")),
     path(settings.ADMIN_URL, admin.site.urls),
 ]

@@ -11,3 +11,7 @@ class ConsultationsConfig(AppConfig):
 
     def ready(self) -> None:
         from . import emails  # noqa: F401 - registers the consultation notification kinds
+        from .hooks import register_hooks
+
+        # The lower apps offer typed hooks; this app plugs into them (never the reverse).
+        register_hooks()

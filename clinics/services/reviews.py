@@ -12,6 +12,7 @@ from core.exceptions import DomainError
 from core.models import User
 
 from ..models import Clinic, ModerationReason, Review, ReviewStatus
+from ..review_verification import treatment_verified
 from ._common import (
     is_member,
     is_staff,
@@ -33,8 +34,9 @@ def review_submit(
     *, clinic: Clinic, author: User, rating: int, body: str, author_display_name: str,
     acting_user: User | None, treatment_ref: str = "", request: HttpRequest | None = None,
 ) -> Review:
-    """A patient's review. Published at once when ``treatment_ref`` proves a completed
-    treatment (passed by consultations); otherwise it waits for staff to confirm the
+    """A patient's review. Published at once when a registered verifier confirms that
+    ``treatment_ref`` is a completed treatment of ``author`` at ``clinic``
+    (``clinics.review_verification``); otherwise it waits for staff to confirm the
     treatment. The rating never affects whether it is published. Side effects: audit row.
     """
     if acting_user is None or (acting_user.pk != author.pk and not is_staff(acting_user)):
@@ -43,11 +45,14 @@ def review_submit(
         raise DomainError(_("This clinic is not open for reviews."), code="clinic_not_public")
     _refuse_clinic_insider(clinic, author)
     now = timezone.now()
+    # An unproven reference is not kept: staff confirm such a review by hand.
+    verified = treatment_verified(clinic=clinic, author=author, treatment_ref=treatment_ref)
     review = Review(
         clinic=clinic, author=author, rating=rating, body=body.strip(),
-        author_display_name=author_display_name.strip(), treatment_ref=treatment_ref,
+        author_display_name=author_display_name.strip(),
+        treatment_ref=treatment_ref if verified else "",
     )
-    if treatment_ref:
+    if verified:
         review.treatment_verified_at = now
         review.status = ReviewStatus.PUBLISHED
     review.full_clean(validate_constraints=False)

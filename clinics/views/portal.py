@@ -33,6 +33,7 @@ from core.exceptions import DomainError
 
 from ..forms import ClinicProfileForm, DoctorForm, OfferingForm
 from ..models import Clinic, Doctor, Offering, OfferingStatus
+from ..portal_menu import registered_portal_sections
 from ..selectors import (
     portal_change_requests,
     portal_clinic,
@@ -91,6 +92,9 @@ def portal_render(
     clinics = list(portal_clinics(acting_user=request.user))  # type: ignore[arg-type]
     sections = [
         (key, label, reverse(name, kwargs={"slug": clinic.slug})) for key, name, label in SECTIONS
+    ] + [
+        (s.key, s.label, reverse(s.url_name, kwargs={"slug": clinic.slug}))
+        for s in registered_portal_sections()  # added by higher apps (clinics.portal_menu)
     ]
     return render(request, template, {
         "clinic": clinic, "my_clinics": clinics, "section": section,

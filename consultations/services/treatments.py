@@ -247,7 +247,7 @@ def treatment_record_complete(
     Side effects: audit row."""
     require_clinic_member_or_staff(acting_user, record.clinic_id)
     record = (
-        TreatmentRecord.objects.select_for_update()
+        TreatmentRecord.objects.select_for_update(of=("self",))
         .select_related("plan", "offering", "clinic")
         .get(pk=record.pk)
     )

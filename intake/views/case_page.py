@@ -16,6 +16,7 @@ from core.exceptions import DomainError
 from core.middleware import valid_zone
 
 from .. import services
+from ..case_panels import case_panels_for
 from ..forms import MessageForm, ShareForm, UploadForm, WithdrawForm
 from ..models import Case
 from ..presenters import status_in_words, what_we_need
@@ -69,6 +70,8 @@ def _page(request: HttpRequest, case: Case, *, status: int = 200, **forms: objec
         "consented_to_share": case_consents_to_share(case=case),
     }
     with timezone.override(_viewer_zone(request, case)):
+        # Sections higher apps add (consultations, ...), built in the viewer's zone.
+        context["panels"] = case_panels_for(request, case)
         return render(request, "intake/case/page.html", context, status=status)
 
 

@@ -117,15 +117,25 @@ class TestReviews:
         review.refresh_from_db()
         assert review.status == ReviewStatus.PUBLISHED
 
-    def test_a_review_with_a_treatment_record_is_published_at_once(
-        self, personas: Personas
+    def test_a_review_is_published_at_once_only_when_a_verifier_vouches_for_it(
+        self, personas: Personas, monkeypatch: pytest.MonkeyPatch
     ) -> None:
+        """The real verifier (consultations' treatment records) is tested with that app."""
+        from clinics import review_verification
+
+        monkeypatch.setattr(review_verification, "_VERIFIERS", {
+            "test": lambda clinic, author, ref: ref == "ok:17" and author == personas.bob,
+        })
         review = review_submit(
             clinic=personas.clinic_a, author=personas.bob, rating=4, body="Good.",
-            author_display_name="Bob", acting_user=personas.bob,
-            treatment_ref="consultations.treatment:17",
+            author_display_name="Bob", acting_user=personas.bob, treatment_ref="ok:17",
         )
-        assert review.is_public
+        assert review.is_public and review.treatment_ref == "ok:17"
+        unproven = review_submit(
+            clinic=personas.clinic_a, author=personas.alice, rating=4, body="Good.",
+            author_display_name="Alice", acting_user=personas.alice, treatment_ref="ok:17",
+        )
+        assert not unproven.is_public and unproven.treatment_ref == ""
 
     def test_one_review_per_patient_and_clinic(self, personas: Personas) -> None:
         kwargs = {"clinic": personas.clinic_a, "author": personas.alice, "rating": 5,
