@@ -30,7 +30,7 @@ from django_countries import countries
 from clinics.models import Clinic, ClinicStatus
 from core.models import User
 
-from .models import Case, CaseDocument, CaseStatus, ClinicShare
+from .models import Case, CaseDocument, CaseStatus, ClinicShare, StudyArchive, StudyArchiveStatus
 from .models.case import REFERENCE_RE
 
 PORTAL_VISIBLE_STATUSES: frozenset[str] = frozenset(
@@ -114,6 +114,33 @@ def portal_document_or_404(
         raise Http404
     document.case = case
     return document, clinics
+
+
+def portal_study_archive_latest(*, case: Case, clinics: list[Clinic]) -> StudyArchive | None:
+    """The newest imaging zip asked for this case by one of the user's authorised clinics."""
+    return (
+        StudyArchive.objects.filter(case=case, clinic__in=clinics)
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+
+
+def portal_study_archive_or_404(
+    *, acting_user: User, reference: str, archive_id: int
+) -> tuple[StudyArchive, list[Clinic]]:
+    """A ready, unexpired zip of a shared case, made for one of the user's clinics."""
+    case, clinics = portal_case_or_404(acting_user=acting_user, reference=reference)
+    archive = (
+        StudyArchive.objects.filter(
+            pk=archive_id, case=case, clinic__in=clinics, status=StudyArchiveStatus.READY
+        )
+        .select_related("clinic")
+        .first()
+    )
+    if archive is None or archive.is_expired():
+        raise Http404
+    archive.case = case
+    return archive, clinics
 
 
 # --- The whitelist a clinic sees -------------------------------------------------------

@@ -16,4 +16,14 @@ urlpatterns = [
         portal_views.document_download,
         name="document",
     ),
+    path(
+        "<str:reference>/imaging-zip/",
+        portal_views.study_archive_request_view,
+        name="study_archive_request",
+    ),
+    path(
+        "<str:reference>/imaging-zip/<int:archive_id>/",
+        portal_views.study_archive_download,
+        name="study_archive_download",
+    ),
 ]

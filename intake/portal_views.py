@@ -7,20 +7,22 @@ see is a 404 from the selector, with nothing of it in the body.
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
-from django.shortcuts import render
-from django.utils.crypto import salted_hmac
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
+from core.exceptions import DomainError
 from core.models import User
 from core.uploads import (
     DeidentificationFailed,
     DeidentificationWithheld,
     FileKind,
-    deidentified_dicom,
     private_file_response,
     private_stream_response,
 )
@@ -32,8 +34,12 @@ from .portal_selectors import (
     portal_document_or_404,
     portal_documents,
     portal_shares,
+    portal_study_archive_latest,
+    portal_study_archive_or_404,
 )
 from .services.access_log import case_view_record, document_download_record
+from .services.archives import study_archive_download_record, study_archive_request
+from .services.imaging import clinic_dicom_copy, document_pixels_flag
 
 
 def _user(request: HttpRequest) -> User:
@@ -61,11 +67,14 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
     user = _user(request)
     case, clinics = portal_case_or_404(acting_user=user, reference=reference)
     case_view_record(case=case, acting_user=user, clinic=clinics[0], request=request)
+    documents = list(portal_documents(case=case))
     return render(request, "portal_cases/case_detail.html", {
         "case": case, "section": "cases",
         "clinics": clinics,
         "sections": portal_case_facts(case),
-        "documents": list(portal_documents(case=case)),
+        "documents": documents,
+        "has_dicom": any(d.kind == FileKind.DICOM for d in documents),
+        "archive": portal_study_archive_latest(case=case, clinics=clinics),
     })
 
 
@@ -89,14 +98,18 @@ def document_download(
         if not document.file or not document.file.name:
             raise Http404
         try:
-            # Every copy of one case replaces UIDs with the same key (series stay together).
-            key = salted_hmac("intake.dicom.uid-key", document.case.reference, algorithm="sha256")
-            copy = deidentified_dicom(
-                document.file, uid_key=key.digest(), pseudonym=document.case.reference
-            )
+            copy = clinic_dicom_copy(document=document)
         except FileNotFoundError:
             raise Http404 from None
-        except (DeidentificationFailed, DeidentificationWithheld) as refused:
+        except DeidentificationWithheld as withheld:
+            # Never the original, never the copy: staff look at the pixels first.
+            document_pixels_flag(document=document, reason=withheld.reason, clinic=clinics[0],
+                                 acting_user=user, request=request)
+            return render(request, "portal_cases/document_refused.html", {
+                "case": document.case, "message": withheld.message, "section": "cases",
+                "title": _("A person must check this image first"),
+            }, status=409)
+        except DeidentificationFailed as refused:
             # Fail closed: the original is never the fallback.
             return render(request, "portal_cases/document_refused.html", {
                 "case": document.case, "message": refused.message, "section": "cases",
@@ -112,4 +125,39 @@ def document_download(
     # Logged once the file is open: a missing file is a 404, not a download.
     document_download_record(document=document, acting_user=user, request=request,
                              clinic=clinics[0])
+    return response
+
+
+@require_POST
+@login_required
+def study_archive_request_view(request: HttpRequest, reference: str) -> HttpResponseRedirect:
+    """Ask for all of the case's DICOM imaging as one zip; the page shows when it is ready."""
+    user = _user(request)
+    case, clinics = portal_case_or_404(acting_user=user, reference=reference)
+    try:
+        study_archive_request(case=case, clinic=clinics[0], acting_user=user, request=request)
+    except DomainError as refused:
+        messages.error(request, str(refused.message))
+    else:
+        messages.success(request, _(
+            "The zip is being prepared. This page shows a download link when it is ready."
+        ))
+    return redirect(reverse("portal_cases:detail", args=[case.reference]) + "#imaging-zip")
+
+
+@require_GET
+@never_cache
+@login_required
+def study_archive_download(
+    request: HttpRequest, reference: str, archive_id: int
+) -> HttpResponseBase:
+    """Stream a ready imaging zip to staff of the clinic it was made for, until it expires."""
+    user = _user(request)
+    archive, _clinics = portal_study_archive_or_404(
+        acting_user=user, reference=reference, archive_id=archive_id
+    )
+    response = private_file_response(
+        archive.file, download_name=archive.download_name, content_type="application/zip"
+    )
+    study_archive_download_record(archive=archive, acting_user=user, request=request)
     return response

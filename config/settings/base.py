@@ -357,6 +357,8 @@ INTAKE_RATE_LIMIT = env.str("INTAKE_RATE_LIMIT", default="30/m")
 INTAKE_LINK_RATE_LIMIT = env.str("INTAKE_LINK_RATE_LIMIT", default="5/h")
 # Drafts never submitted are deleted (answers, files, links) after this many idle days.
 INTAKE_DRAFT_RETENTION_DAYS = env.int("INTAKE_DRAFT_RETENTION_DAYS", default=30)
+# A clinic's "all imaging as one zip" stays downloadable this long after it is ready.
+INTAKE_STUDY_ARCHIVE_MINUTES = env.int("INTAKE_STUDY_ARCHIVE_MINUTES", default=60)
 
 # --- Consultations ----------------------------------------------------------
 # Reschedule/cancel links in booking e-mails stop working after this many days (or

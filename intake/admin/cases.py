@@ -50,6 +50,7 @@ from .filters import (
     WaitingFilter,
 )
 from .inlines import CaseDocumentInline, CaseMessageInline, ClinicShareInline, ProposalInline
+from .pixels import pixels_clear_command
 from .summary import badges_html, case_summary, flag_badges
 
 # Statuses staff may move a case to from the admin (a draft is the patient's).
@@ -360,6 +361,8 @@ class CaseAdmin(ConciergeAdminMixin, SimpleHistoryAdmin):
                 self.message_user(request, _("Unknown status."), messages.ERROR)
             else:
                 self.run_transition(request, [case], to_status)
+        elif command == "clear_pixels":
+            pixels_clear_command(self, request, case)
         elif command == "propose":
             response = self._propose(request, case)
             if response is not None:
@@ -379,6 +382,7 @@ class CaseAdmin(ConciergeAdminMixin, SimpleHistoryAdmin):
                 "targets": [s for s in TARGET_STATUSES if obj.can_transition_to(s.value)],
                 "triage_url": reverse("admin:intake_case_triage", args=[obj.pk]),
                 "is_mine": obj.owner_id == request.user.pk,
+                "pixels_to_check": [d for d in documents if d.clinic_copy_withheld],
             })
         return super().render_change_form(request, context, add, change, form_url, obj)
 

@@ -6,6 +6,7 @@ Split by topic; import from ``intake.models`` only.
 from __future__ import annotations
 
 from .access import AccessToken, PrivacyConsent, TokenPurpose
+from .archives import IN_PROGRESS_ARCHIVE_STATUSES, StudyArchive, StudyArchiveStatus
 from .case import (
     CLOSED_STATUSES,
     OPEN_STATUSES,
@@ -26,6 +27,7 @@ from .documents import (
     CaseDocument,
     DocumentCategory,
     DocumentType,
+    PixelsFlag,
     UploadChannel,
 )
 from .messages import CaseMessage, MessageSender
@@ -35,6 +37,7 @@ from .sharing import ClinicShare, Proposal, ProposalStatus, ProposedClinic
 __all__ = [
     "CLOSED_STATUSES",
     "IMAGING_TYPES",
+    "IN_PROGRESS_ARCHIVE_STATUSES",
     "OPEN_STATUSES",
     "READINESS_TYPES",
     "RECORD_TYPES",
@@ -52,12 +55,15 @@ __all__ = [
     "ImmuneCompromise",
     "MessageSender",
     "Patient",
+    "PixelsFlag",
     "PrivacyConsent",
     "Proposal",
     "ProposalStatus",
     "ProposedClinic",
     "Sex",
     "SmokingStatus",
+    "StudyArchive",
+    "StudyArchiveStatus",
     "TokenPurpose",
     "TravelWindow",
     "UploadChannel",

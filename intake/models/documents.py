@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from core.uploads import burned_in
 
 
 class DocumentType(models.TextChoices):
@@ -39,6 +42,20 @@ class UploadChannel(models.TextChoices):
     STAFF = "staff", _("Concierge staff")
 
 
+class PixelsFlag(models.TextChoices):
+    """Why a DICOM's pixels may show the patient (``core.uploads.burned_in``)."""
+
+    BURNED_IN = burned_in.BURNED_IN_ANNOTATION, _("The file says text is burned into the image")
+    RECOGNIZABLE = (
+        burned_in.RECOGNIZABLE_FEATURES,
+        _("The file says the image shows a face or other recognisable features"),
+    )
+    MODALITY = (
+        burned_in.RISKY_MODALITY,
+        _("Ultrasound, screenshot, photograph or similar: such images often show the name"),
+    )
+
+
 class CaseDocument(models.Model):
     """One sanitized file in private storage; served only by authorising views."""
 
@@ -61,6 +78,21 @@ class CaseDocument(models.Model):
         default=UploadChannel.WIZARD,
     )
     uploaded_at = models.DateTimeField(_("uploaded"), default=timezone.now, editable=False)
+    # Set when a clinic's de-identified copy was withheld because the pixels may show
+    # the patient; cleared by staff who looked at the image (then clinics get the copy).
+    pixels_flag = models.CharField(
+        _("pixels to check"), max_length=32, choices=PixelsFlag.choices, blank=True
+    )
+    pixels_flagged_at = models.DateTimeField(_("pixels flagged"), null=True, blank=True)
+    pixels_cleared_at = models.DateTimeField(_("pixels checked"), null=True, blank=True)
+    pixels_cleared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("pixels checked by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("case document")
@@ -78,6 +110,18 @@ class CaseDocument(models.Model):
                 condition=models.Q(sha256__regex=r"^[0-9a-f]{64}$"),
                 name="intake_casedocument_sha256_hex",
             ),
+            models.CheckConstraint(
+                condition=models.Q(pixels_flag="") | models.Q(pixels_flag__in=PixelsFlag.values),
+                name="intake_casedocument_pixels_flag_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(pixels_flag="") | models.Q(pixels_flagged_at__isnull=False),
+                name="intake_casedocument_pixels_flag_has_time",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(pixels_cleared_at__isnull=True) | ~models.Q(pixels_flag=""),
+                name="intake_casedocument_pixels_cleared_only_if_flagged",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -90,6 +134,11 @@ class CaseDocument(models.Model):
         if self.doc_type in RECORD_TYPES:
             return DocumentCategory.RECORD
         return DocumentCategory.OTHER
+
+    @property
+    def clinic_copy_withheld(self) -> bool:
+        """Flagged for burned-in identifiers and not yet checked by staff."""
+        return bool(self.pixels_flag) and self.pixels_cleared_at is None
 
     @property
     def download_name(self) -> str:

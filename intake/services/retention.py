@@ -27,6 +27,7 @@ from ..models import (
     Patient,
     PrivacyConsent,
     Proposal,
+    StudyArchive,
 )
 
 logger = logging.getLogger(__name__)
@@ -143,5 +144,31 @@ def access_tokens_purge(*, now: datetime | None = None) -> int:
         action="intake.links_purged",
         acting_user=None,
         data={"count": count, "cutoff": cutoff.isoformat()},
+    )
+    return count
+
+
+@transaction.atomic(durable=True)
+def study_archives_purge(*, now: datetime | None = None) -> int:
+    """Delete clinics' imaging zips past their expiry (rows now, files after commit).
+
+    A build still running when its archive expires finds its row gone and
+    removes its own file. Audit ``intake.study_archives_purged`` (count and ids).
+    """
+    now = now or timezone.now()
+    expired = list(
+        StudyArchive.objects.filter(expires_at__lte=now)
+        .select_for_update(skip_locked=True)
+        .only("pk", "file")
+    )
+    files = [(a.file.storage, a.file.name) for a in expired if a.file.name]
+    ids = [a.pk for a in expired]
+    _total, deleted = StudyArchive.objects.filter(pk__in=ids).delete()
+    count = deleted.get(StudyArchive._meta.label, 0)
+    transaction.on_commit(lambda: _delete_files(files))
+    audit_event_record(
+        action="intake.study_archives_purged",
+        acting_user=None,
+        data={"count": count, "archive_ids": ids, "files": len(files)},
     )
     return count
