@@ -24,7 +24,6 @@ from followups.services import checkin_page_save, checkin_submit
 from intake.models import Case, CaseStatus
 from tests.clinics.factories import OfferingFactory
 from tests.core.outbox_harness import OutboxRig, Tally, tally, wait_until
-from tests.core.test_outbox_reliability import rig  # noqa: F401 - the shared process rig
 
 from .factories import treated
 
@@ -44,7 +43,7 @@ def treat(clinic: Any, count: int) -> None:
 def sweep_twice_at_once(rig: OutboxRig) -> None:
     """Two schedulers racing in two processes, as two beat instances would."""
     argv = [sys.executable, "manage.py", "followups_sweep"]
-    procs = [subprocess.Popen(argv, env=rig.env(), stdout=subprocess.PIPE,  # noqa: S603
+    procs = [subprocess.Popen(argv, env=rig.env(), stdout=subprocess.PIPE,
                               stderr=subprocess.STDOUT) for _n in range(2)]
     for proc in procs:
         out, _err = proc.communicate(timeout=120)
@@ -69,7 +68,7 @@ def wait_settled(rig: OutboxRig, kinds: tuple[str, ...], timeout: float) -> floa
 
 
 def test_two_hundred_check_ins_due_at_once_each_arrive_exactly_once(
-    rig: OutboxRig, personas: Any, figure: Callable[..., None]  # noqa: F811
+    rig: OutboxRig, personas: Any, figure: Callable[..., None]
 ) -> None:
     """
     GIVEN 200 completed treatments whose first check-in is due, and two racing schedulers
@@ -126,7 +125,7 @@ def test_two_hundred_check_ins_due_at_once_each_arrive_exactly_once(
 
 
 def test_a_worker_killed_mid_batch_loses_no_invitation(
-    rig: OutboxRig, personas: Any, figure: Callable[..., None]  # noqa: F811
+    rig: OutboxRig, personas: Any, figure: Callable[..., None]
 ) -> None:
     """
     GIVEN 200 invitations due and two worker processes sending them
@@ -156,7 +155,7 @@ def test_a_worker_killed_mid_batch_loses_no_invitation(
 
 
 def test_an_smtp_outage_and_a_broker_restart_still_deliver_every_invitation_once(
-    rig: OutboxRig, personas: Any, figure: Callable[..., None]  # noqa: F811
+    rig: OutboxRig, personas: Any, figure: Callable[..., None]
 ) -> None:
     """
     GIVEN 200 invitations due while the mail server is down
