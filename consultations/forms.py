@@ -113,6 +113,12 @@ class RescheduleForm(StyledForm):
 
 
 class CancelForm(StyledForm):
+    """Sits on the same page as a reschedule form: its own ids (``cancel_reason``)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "cancel_%s")
+        super().__init__(*args, **kwargs)
+
     reason = forms.CharField(
         label=_("Why are you cancelling?"),
         max_length=REASON_MAX,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 import zoneinfo
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.postgres.fields import RangeBoundary, RangeOperators
@@ -185,6 +185,11 @@ class Booking(StatusMachine, TimeStampedModel):
     @property
     def is_active(self) -> bool:
         return self.status in ACTIVE_STATUSES
+
+    @property
+    def change_deadline(self) -> datetime:
+        """After this, only the host may move or cancel (the type's minimum notice)."""
+        return self.start_at - timedelta(hours=self.consultation_type.min_change_notice_hours)
 
     @property
     def host_zone(self) -> zoneinfo.ZoneInfo:

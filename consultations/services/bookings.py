@@ -304,8 +304,7 @@ def booking_confirm(
 
 
 def _inside_change_notice(booking: Booking) -> bool:
-    notice = timedelta(hours=booking.consultation_type.min_change_notice_hours)
-    return timezone.now() > booking.start_at - notice
+    return timezone.now() > booking.change_deadline
 
 
 def _check_may_change(booking: Booking, acting_user: User | None) -> bool:

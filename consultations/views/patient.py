@@ -203,6 +203,8 @@ def booking_page(
         "actions": actions,
         "fresh_days": group_by_day(fresh, viewer_zone=zone, ctype=ctype) if fresh else None,
         "events": booking.events.all(),
+        # Inside the minimum notice the forms are not offered (the service refuses anyway).
+        "can_change": booking.is_active and timezone.now() <= booking.change_deadline,
     }
     with timezone.override(zone):
         return render(request, "consultations/patient/booking.html", context, status=status)

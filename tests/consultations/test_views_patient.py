@@ -217,6 +217,8 @@ def test_cancelling_inside_the_notice_is_refused_with_the_reason_why(
     token = booking_link_issue(booking=booking)
     response = Client().post(f"/consultations/b/{token}/cancel/", {"reason": "ill"})
     assert response.status_code == 400
-    assert "too late" in response.content.decode()
+    assert "can no longer be changed online" in response.content.decode()
+    page = Client().get(f"/consultations/b/{token}/").content.decode()
+    assert 'id="too-late"' in page and 'id="cancel-submit"' not in page
     booking.refresh_from_db()
     assert booking.status == BookingStatus.CONFIRMED
