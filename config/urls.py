@@ -6,9 +6,15 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
+from core.admin_access import admin_login_guard, may_use_admin
+
 # The admin logs in through allauth, so staff pass the same rate limits and the
 # second factor (allauth.mfa) as everyone else.
-admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
+admin.site.login = secure_admin_login(  # type: ignore[method-assign]
+    admin_login_guard(admin.site.login)
+)
+# Back-office roles only; clinic staff never, even with is_staff set (core.admin_access).
+admin.site.has_permission = may_use_admin  # type: ignore[method-assign]
 admin.site.site_header = _("Concierge administration")
 admin.site.site_title = _("Concierge admin")
 admin.site.index_title = _("Run the concierge")

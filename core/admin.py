@@ -12,6 +12,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from .admin_access import ConciergeAdminMixin
+from .audit import audit_event_record
 from .exceptions import DomainError
 from .models import AuditEvent, Heartbeat, Notification, NotificationStatus, User
 from .notifications.services import notification_cancel, notification_resend
@@ -34,6 +35,34 @@ class UserAdmin(DjangoUserAdmin):
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
     readonly_fields = ("last_login", "date_joined")
+
+    # Administrators grant roles (groups, each with the least rights it needs);
+    # only a superuser makes a superuser, grants single permissions or edits one.
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        fields = list(super().get_readonly_fields(request, obj))
+        if not request.user.is_superuser:
+            fields += ["is_superuser", "user_permissions"]
+        return fields
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        # Who granted which role, in the same transaction as the grant.
+        user = form.instance
+        before = set(user.groups.values_list("name", flat=True)) if change else set()
+        super().save_related(request, form, formsets, change)
+        after = set(user.groups.values_list("name", flat=True))
+        if before != after:
+            audit_event_record(
+                action="core.user_roles_changed",
+                acting_user=request.user,  # type: ignore[arg-type]
+                target=user,
+                request=request,
+                data={"added": sorted(after - before), "removed": sorted(before - after)},
+            )
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

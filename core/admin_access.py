@@ -8,34 +8,97 @@ permissions many times per page, and those checks must not become a query each
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from functools import wraps
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import prefetch_related_objects
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 
 from .models import Role
 
 _CACHE_ATTR = "_is_concierge"
+_CLINICIAN_ATTR = "_is_clinician"
+_ADMIN_ATTR = "_may_use_admin"
+
+# The back-office roles (docs/architecture.md "Roles"): each may open /admin/ and
+# sees only what its own checks or its group's permissions allow.
+BACK_OFFICE_ROLES = (Role.CONCIERGE, Role.CLINICIAN, Role.ADMINISTRATOR)
+
+
+def _prefetch_groups(request: HttpRequest) -> None:
+    user = request.user
+    if user.is_authenticated and "groups" not in getattr(user, "_prefetched_objects_cache", {}):
+        # One query for the groups; every later role check on this request is free.
+        prefetch_related_objects([user], "groups")
 
 
 def is_concierge(request: HttpRequest) -> bool:
     cached = getattr(request, _CACHE_ATTR, None)
     if cached is not None:
         return bool(cached)
+    _prefetch_groups(request)
     user = request.user
-    if user.is_authenticated and "groups" not in getattr(user, "_prefetched_objects_cache", {}):
-        # One query for the groups; every later role check on this request is free.
-        prefetch_related_objects([user], "groups")
+    result = bool(
+        may_use_admin(request) and (user.is_superuser or user.has_role(Role.CONCIERGE))  # type: ignore[union-attr]
+    )
+    setattr(request, _CACHE_ATTR, result)
+    return result
+
+
+def is_clinician(request: HttpRequest) -> bool:
+    """Concierge staff who also review cases clinically: clinical answers and documents."""
+    cached = getattr(request, _CLINICIAN_ATTR, None)
+    if cached is not None:
+        return bool(cached)
+    user = request.user
+    result = bool(
+        is_concierge(request) and (user.is_superuser or user.has_role(Role.CLINICIAN))  # type: ignore[union-attr]
+    )
+    setattr(request, _CLINICIAN_ATTR, result)
+    return result
+
+
+def may_use_admin(request: HttpRequest) -> bool:
+    """Whether /admin/ opens at all: active staff in a back-office role, never clinic staff.
+
+    A clinic account is refused even with ``is_staff`` set by mistake: the admin
+    holds every clinic's and every patient's data.
+    """
+    cached = getattr(request, _ADMIN_ATTR, None)
+    if cached is not None:
+        return bool(cached)
+    _prefetch_groups(request)
+    user = request.user
     result = bool(
         user.is_authenticated
         and user.is_active
         and user.is_staff
-        and (user.is_superuser or user.has_role(Role.CONCIERGE))  # type: ignore[union-attr]
+        and not user.has_role(Role.CLINIC_STAFF)  # type: ignore[union-attr]
+        and (
+            user.is_superuser or any(user.has_role(role) for role in BACK_OFFICE_ROLES)  # type: ignore[union-attr]
+        )
     )
-    setattr(request, _CACHE_ATTR, result)
+    setattr(request, _ADMIN_ATTR, result)
     return result
+
+
+def admin_login_guard(login_view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """The admin's login page refuses a signed-in account that may not use the admin.
+
+    Django's admin login would otherwise offer that account a password form
+    that signs in as someone else without allauth's limits or second factor.
+    """
+
+    @wraps(login_view)
+    def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.user.is_authenticated and not may_use_admin(request):
+            raise PermissionDenied
+        return login_view(request, *args, **kwargs)
+
+    return guarded
 
 
 class ConciergeAdminMixin:

@@ -14,3 +14,8 @@ class CoreConfig(AppConfig):
         from .dashboard import core_tiles, dashboard_register
 
         dashboard_register("core", core_tiles, order=90)
+        from .sessions import connect_signals
+
+        # Framework glue only: session clocks start at sign-in; a changed second
+        # factor signs the user out everywhere else (core.sessions).
+        connect_signals()

@@ -5,13 +5,13 @@ from __future__ import annotations
 from django.contrib.auth.models import Group
 
 from .models import Role, User
+from .roles import role_groups_ensure
 
 DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 - demo only, printed by seed_demo
 
 
 def ensure_role_groups() -> None:
-    for role in Role:
-        Group.objects.get_or_create(name=role.value)
+    role_groups_ensure()
 
 
 def ensure_user(

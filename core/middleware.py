@@ -48,25 +48,57 @@ class TimezoneMiddleware:
             timezone.deactivate()
 
 
-class StaffSecondFactorMiddleware:
-    """Staff cannot open the admin until they have enrolled a second factor.
+MFA_CONFIRMED_KEY = "_sc_mfa"
 
-    allauth.mfa then asks for that factor at every login, and the admin login
-    itself is routed through allauth (config/urls.py).
+
+def _has_second_factor(request: HttpRequest) -> bool:
+    """Whether the user holds a factor; remembered in the session for this sign-in generation.
+
+    Adding, removing or resetting a factor raises ``session_generation``
+    (core.sessions), so a remembered answer never outlives the factor.
+    """
+    from allauth.mfa.models import Authenticator
+
+    user = request.user
+    generation = getattr(user, "session_generation", 0)
+    if request.session.get(MFA_CONFIRMED_KEY) == generation:
+        return True
+    held = (
+        Authenticator.objects.filter(user_id=user.pk)
+        .exclude(type=Authenticator.Type.RECOVERY_CODES)
+        .exists()
+    )
+    if held:
+        request.session[MFA_CONFIRMED_KEY] = generation
+    return held
+
+
+class SecondFactorMiddleware:
+    """Nobody opens a page with patient data on a password alone.
+
+    Staff need an enrolled second factor before the admin (``STAFF_MFA_REQUIRED``);
+    clinic staff before any clinic-portal page, where shared cases live
+    (``CLINIC_MFA_REQUIRED``). Both are sent to enrol one; allauth.mfa then asks
+    for it at every sign-in, and the admin's own login is routed through allauth
+    (config/urls.py).
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
         if (
-            settings.STAFF_MFA_REQUIRED
-            and request.path.startswith("/" + settings.ADMIN_URL)
-            and request.user.is_authenticated
-            and request.user.is_staff
+            user.is_authenticated
+            and self._requires_factor(request)
+            and not _has_second_factor(request)
         ):
-            from allauth.mfa.models import Authenticator
-
-            if not Authenticator.objects.filter(user=request.user).exists():
-                return HttpResponseRedirect(reverse("mfa_activate_totp"))
+            return HttpResponseRedirect(reverse("mfa_activate_totp"))
         return self.get_response(request)
+
+    @staticmethod
+    def _requires_factor(request: HttpRequest) -> bool:
+        path = request.path
+        if settings.STAFF_MFA_REQUIRED and path.startswith("/" + settings.ADMIN_URL):
+            return bool(request.user.is_staff)
+        return bool(settings.CLINIC_MFA_REQUIRED and path.startswith(settings.CLINIC_PORTAL_PATH))

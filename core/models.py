@@ -11,6 +11,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 from timezone_field import TimeZoneField
 
@@ -27,6 +28,11 @@ class Role(models.TextChoices):
     """Roles are Django groups, so staff can grant them from the admin."""
 
     CONCIERGE = "concierge", _("Concierge staff")
+    # Added to concierge staff who review cases clinically: only they see the
+    # clinical answers and the documents on the concierge side.
+    CLINICIAN = "clinician", _("Clinician reviewer")
+    # Accounts, groups, second factors and lock-outs; no patient data.
+    ADMINISTRATOR = "administrator", _("Administrator")
     CLINIC_STAFF = "clinic_staff", _("Clinic staff")
     PATIENT = "patient", _("Patient")
 
@@ -66,6 +72,11 @@ class User(AbstractUser):
     language = models.CharField(
         _("language"), max_length=8, choices=settings.LANGUAGES, default="en"
     )
+    # Part of the session auth hash: raising it ends every session signed in
+    # before (core.sessions.sessions_end_elsewhere), as a new password does.
+    session_generation = models.PositiveIntegerField(
+        _("session generation"), default=0, editable=False
+    )
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
@@ -83,6 +94,20 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return self.full_name or self.email
 
+    def _get_session_auth_hash(self, secret: str | None = None) -> str:
+        # Django signs each session with an HMAC of the password; the generation
+        # joins it, so a second factor added, removed or reset also ends the other
+        # sessions. At generation 0 the hash is Django's own (no mass sign-out).
+        value = self.password
+        if self.session_generation:
+            value = f"{self.password}:{self.session_generation}"
+        return salted_hmac(
+            "django.contrib.auth.models.AbstractBaseUser.get_session_auth_hash",
+            value,
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
+
     def has_role(self, role: Role) -> bool:
         if not self.is_active:
             return False
@@ -99,6 +124,11 @@ class User(AbstractUser):
             and self.is_staff
             and (self.is_superuser or self.has_role(Role.CONCIERGE))
         )
+
+    @property
+    def is_clinician(self) -> bool:
+        """Concierge staff who may read clinical answers and patients' documents."""
+        return self.is_concierge and (self.is_superuser or self.has_role(Role.CLINICIAN))
 
 
 class AuditEvent(models.Model):

@@ -7,10 +7,11 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 from django.views.generic import TemplateView
 
-from . import health
+from . import health, sessions
+from .admin_access import may_use_admin
 
 
 class HomeView(TemplateView):
@@ -47,10 +48,28 @@ def robots_txt(request: HttpRequest) -> HttpResponse:
 @login_required
 def after_login(request: HttpRequest) -> HttpResponse:
     """Send each role to its own home after login."""
-    user = request.user
-    if user.is_staff:
+    if may_use_admin(request):
         return redirect("admin:index")
     return redirect("portal:home")
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def session_keepalive(request: HttpRequest) -> JsonResponse:
+    """GET: seconds left, without counting as activity. POST: "stay signed in"."""
+    if request.method == "POST":
+        sessions.session_touch(request)
+    remaining = sessions.session_remaining(request)
+    if remaining is None:
+        return JsonResponse({"remaining": 0}, status=401)
+    return JsonResponse({"remaining": remaining})
+
+
+@never_cache
+@require_GET
+def session_ended(request: HttpRequest) -> HttpResponse:
+    """Where a session that passed its idle or absolute limit lands."""
+    return render(request, "core/session_ended.html")
 
 
 def axes_lockout(

@@ -20,8 +20,12 @@ def user_is_concierge(user: User | None) -> bool:
 def staff_document_or_404(
     *, user: User | None, case_id: object, document_id: object
 ) -> CaseDocument:
-    """One document of one case for concierge staff; a 404 for anyone else or a mismatch."""
-    if not user_is_concierge(user):
+    """One document of one case for clinician reviewers; a 404 for anyone else or a mismatch.
+
+    Records and imaging are clinical: concierge staff without the clinician
+    role are refused like everyone else (core.models.Role.CLINICIAN).
+    """
+    if not (user_is_concierge(user) and user.is_clinician):  # type: ignore[union-attr]
         raise Http404
     try:
         case_pk, document_pk = int(str(case_id)), int(str(document_id))

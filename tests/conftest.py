@@ -23,7 +23,13 @@ from django.conf import settings as django_settings
 from clinics.models import Clinic
 from core.models import Role, User
 
-from .factories import ClinicFactory, ClinicMembershipFactory, ConciergeFactory, UserFactory
+from .factories import (
+    ClinicFactory,
+    ClinicianFactory,
+    ClinicMembershipFactory,
+    ConciergeFactory,
+    UserFactory,
+)
 
 STRICT = os.environ.get("STRICT_TESTS") == "1" or os.environ.get("CI", "").lower() == "true"
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -89,6 +95,9 @@ class Personas:
     clinic_b_staff: User
     alice: User
     bob: User
+    # Concierge staff with the clinician role: the only back-office persona that
+    # sees clinical answers and documents.
+    clinician: User
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -115,6 +124,7 @@ def personas(db: None) -> Personas:
         clinic_b_staff=b_staff,
         alice=UserFactory.create(email="alice@patients.example", roles=[Role.PATIENT]),
         bob=UserFactory.create(email="bob@patients.example", roles=[Role.PATIENT]),
+        clinician=ClinicianFactory.create(email="clara@concierge.example"),
     )
 
 

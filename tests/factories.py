@@ -40,6 +40,15 @@ class ConciergeFactory(UserFactory):
             add_roles(obj, extracted or [Role.CONCIERGE])
 
 
+class ClinicianFactory(ConciergeFactory):
+    """Concierge staff who also review cases clinically (documents, clinical answers)."""
+
+    @factory.post_generation
+    def roles(obj: User, create: bool, extracted: list[Role] | None, **kwargs: object) -> None:  # type: ignore[misc]
+        if create:
+            add_roles(obj, extracted or [Role.CONCIERGE, Role.CLINICIAN])
+
+
 class ConditionFactory(DjangoModelFactory[Condition]):
     class Meta:
         model = Condition

@@ -71,8 +71,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Ends sessions past their idle or absolute limit before anything reads them.
+    "core.sessions.SessionTimeoutMiddleware",
     "core.middleware.TimezoneMiddleware",
-    "core.middleware.StaffSecondFactorMiddleware",
+    "core.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -98,6 +100,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
+                "core.sessions.session_timeout_context",
             ],
         },
     },
@@ -216,6 +219,7 @@ MFA_TOTP_ISSUER = "Stem-cell concierge"
 STAFF_MFA_REQUIRED = env.bool("STAFF_MFA_REQUIRED", default=True)
 # Clinic staff must hold one before any clinic-portal page (shared cases hold patient data).
 CLINIC_MFA_REQUIRED = env.bool("CLINIC_MFA_REQUIRED", default=True)
+CLINIC_PORTAL_PATH = "/portal/"
 
 # --- Client address ---------------------------------------------------------
 # How many reverse proxies of ours sit in front of the app. 0: REMOTE_ADDR only
@@ -235,6 +239,8 @@ SESSION_IDLE_CLINIC_SECONDS = env.int("SESSION_IDLE_CLINIC_SECONDS", default=30 
 SESSION_IDLE_PATIENT_SECONDS = env.int("SESSION_IDLE_PATIENT_SECONDS", default=30 * 60)
 SESSION_ABSOLUTE_SECONDS = env.int("SESSION_ABSOLUTE_SECONDS", default=12 * 60 * 60)
 SESSION_WARNING_SECONDS = env.int("SESSION_WARNING_SECONDS", default=2 * 60)
+# Activity is saved at most this often (a session may end up to this much early).
+SESSION_ACTIVITY_RESOLUTION = env.int("SESSION_ACTIVITY_RESOLUTION", default=60)
 
 # Lock-outs live in the database (shared by every web process), per account and client.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=8)

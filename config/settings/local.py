@@ -8,6 +8,7 @@ from .base import env
 DEBUG = env.bool("DEBUG", default=True)
 # A newcomer's demo logins should open the admin without enrolling a TOTP app.
 STAFF_MFA_REQUIRED = env.bool("STAFF_MFA_REQUIRED", default=False)
+CLINIC_MFA_REQUIRED = env.bool("CLINIC_MFA_REQUIRED", default=False)
 STORAGES = {
     "default": {"BACKEND": "core.storage.PrivateStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

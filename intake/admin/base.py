@@ -14,7 +14,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 # Re-exported: the app's ModelAdmins import them from here.
-from core.admin_access import ConciergeAdminMixin, is_concierge  # noqa: F401
+from core.admin_access import ConciergeAdminMixin, is_clinician, is_concierge  # noqa: F401
 
 
 class ReadOnlyInline(admin.TabularInline):

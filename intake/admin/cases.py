@@ -40,7 +40,7 @@ from ..models import (
 from ..services.access_log import document_download_record
 from ..services.staff import cases_assign, cases_transition
 from ..staff_selectors import staff_document_or_404
-from .base import ConciergeAdminMixin, is_concierge
+from .base import ConciergeAdminMixin, is_clinician, is_concierge
 from .filters import (
     AgeBucketFilter,
     FlagFilter,
@@ -92,6 +92,30 @@ FIELDSETS: list[tuple[Any, dict[str, Any]]] = [
 ]
 
 
+# The patient's clinical answers (their own words about symptoms, the whole
+# medical history and screening): clinician reviewers only. Every concierge
+# still sees the condition, its severity and duration, and the triage flags.
+CLINICAL_FIELDS = frozenset(
+    {"symptoms", "functional_impact", "goals"}
+    | {
+        name
+        for _title, opts in FIELDSETS
+        if {"current_medications", "active_infection"} & set(opts["fields"])
+        for name in opts["fields"]
+    }
+)
+
+
+def fieldsets_for(*, clinician: bool) -> list[tuple[Any, dict[str, Any]]]:
+    if clinician:
+        return FIELDSETS
+    kept = [
+        (title, {**opts, "fields": tuple(f for f in opts["fields"] if f not in CLINICAL_FIELDS)})
+        for title, opts in FIELDSETS
+    ]
+    return [(title, opts) for title, opts in kept if opts["fields"]]
+
+
 @admin.register(Case)
 class CaseAdmin(ConciergeAdminMixin, SimpleHistoryAdmin):
     change_form_template = "intake/admin/case_change_form.html"
@@ -131,6 +155,9 @@ class CaseAdmin(ConciergeAdminMixin, SimpleHistoryAdmin):
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         names = [name for _title, opts in FIELDSETS for name in opts["fields"]]
         return names
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        return fieldsets_for(clinician=is_clinician(request))
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[Case], search_term: str

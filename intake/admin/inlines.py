@@ -7,6 +7,8 @@ patient's words.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
@@ -18,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from core.uploads import active_content_label
 
 from ..models import CaseDocument, CaseMessage, ClinicShare, Proposal
-from .base import ReadOnlyInline
+from .base import ReadOnlyInline, is_clinician
 
 
 class CaseDocumentInline(ReadOnlyInline):
@@ -29,6 +31,11 @@ class CaseDocumentInline(ReadOnlyInline):
         "channel", "download",
     )
     readonly_fields = fields
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Records and imaging are for clinician reviewers only; the case summary
+        # still tells every concierge how many there are.
+        return is_clinician(request)
 
     @admin.display(description=_("size"))
     def size_display(self, obj: CaseDocument) -> str:

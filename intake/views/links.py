@@ -10,6 +10,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from core.sessions import SessionKind, session_begin
+
 from .. import services
 from ..forms import LinkRequestForm
 from ..models import TokenPurpose
@@ -32,6 +34,8 @@ def resume_link(request: HttpRequest, token: str) -> HttpResponse:
     if request.session.get(SESSION_DRAFT) != found.case.pk:
         request.session.pop(SESSION_STASH, None)  # typing left from another draft
     request.session[SESSION_DRAFT] = found.case.pk
+    # A link-opened session shows health answers: it ends after the patient idle limit.
+    session_begin(request, SessionKind.PATIENT)
     return redirect("intake:step", step=found.case.draft_step or "condition")
 
 
@@ -50,6 +54,8 @@ def case_link(request: HttpRequest, token: str) -> HttpResponse:
     links = request.session.get(SESSION_CASES) or {}
     links[found.case.reference] = found.pk
     request.session[SESSION_CASES] = links
+    # The case page holds health data: the patient idle limit and the absolute lifetime apply.
+    session_begin(request, SessionKind.PATIENT)
     return redirect("intake:case", reference=found.case.reference)
 
 

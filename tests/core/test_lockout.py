@@ -27,7 +27,7 @@ _fake_addresses: Iterator[str] = (f"198.18.{n // 250}.{n % 250 + 1}" for n in it
 
 def _sign_in(client: Client, email: str, password: str, **headers: str) -> bool:
     """POST the sign-in form; True when the client is now signed in as ``email``."""
-    client.post(reverse("account_login"), {"login": email, "password": password}, **headers)
+    client.post(reverse("account_login"), {"login": email, "password": password}, **headers)  # type: ignore[arg-type]
     session_user = client.session.get("_auth_user_id")
     signed_in = session_user is not None and str(User.objects.get(email=email).pk) == session_user
     if signed_in:

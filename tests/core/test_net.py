@@ -20,7 +20,7 @@ rf = RequestFactory()
 
 def _request(remote: str = "192.0.2.10", forwarded: str | None = None) -> HttpRequest:
     headers = {"HTTP_X_FORWARDED_FOR": forwarded} if forwarded is not None else {}
-    return rf.post("/accounts/login/", REMOTE_ADDR=remote, **headers)
+    return rf.post("/accounts/login/", REMOTE_ADDR=remote, **headers)  # type: ignore[arg-type]
 
 
 def test_without_a_trusted_proxy_the_forwarded_header_is_never_read(settings: Any) -> None:

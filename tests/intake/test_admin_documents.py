@@ -1,4 +1,4 @@
-"""Staff download of patient documents from the admin: concierge staff only, logged."""
+"""Staff download of patient documents from the admin: clinician reviewers only, logged."""
 
 from __future__ import annotations
 
@@ -22,11 +22,11 @@ def download_url(document: Any, case_id: int | None = None) -> str:
     )
 
 
-def test_concierge_staff_download_the_dicom_as_an_attachment(
+def test_clinician_reviewers_download_the_dicom_as_an_attachment(
     client: Client, personas: Any
 ) -> None:
     document = CaseDocumentFactory.create()
-    client.force_login(personas.concierge)
+    client.force_login(personas.clinician)
 
     response = client.get(download_url(document))
 
@@ -40,7 +40,7 @@ def test_concierge_staff_download_the_dicom_as_an_attachment(
     assert response["X-Content-Type-Options"] == "nosniff"
     assert "no-store" in response["Cache-Control"]
     event = AuditEvent.objects.get(action="intake.document_downloaded")
-    assert event.actor == personas.concierge
+    assert event.actor == personas.clinician
     assert event.data["document_id"] == document.pk
 
 
@@ -48,7 +48,7 @@ def test_the_change_page_links_each_document_to_the_staff_download(
     client: Client, personas: Any
 ) -> None:
     document = CaseDocumentFactory.create()
-    client.force_login(personas.concierge)
+    client.force_login(personas.clinician)
     html = client.get(reverse("admin:intake_case_change", args=[document.case_id])).content
     assert download_url(document).encode() in html
 
@@ -81,7 +81,7 @@ def test_a_document_asked_for_under_another_case_is_a_404(
 ) -> None:
     document = CaseDocumentFactory.create()
     other = CaseFactory.create()
-    client.force_login(personas.concierge)
+    client.force_login(personas.clinician)
     assert client.get(download_url(document, case_id=other.pk)).status_code == 404
     missing = reverse("admin:intake_case_document", args=[document.case_id, document.pk + 999])
     assert client.get(missing).status_code == 404
@@ -94,5 +94,5 @@ def test_a_document_whose_file_is_gone_is_a_404_not_a_crash(
 ) -> None:
     document = CaseDocumentFactory.create()
     document.file.storage.delete(str(document.file.name))
-    client.force_login(personas.concierge)
+    client.force_login(personas.clinician)
     assert client.get(download_url(document)).status_code == 404

@@ -76,14 +76,15 @@ def test_a_concierge_spots_the_flags_and_downloads_the_dicom(
     """
     GIVEN a patient submitted the intake with an active infection, a blood thinner and an
           MRI in DICOM
-    WHEN the concierge logs in and opens the admin triage queue
+    WHEN a clinician reviewer (concierge staff with the clinician role) logs in and opens
+         the admin triage queue
     THEN the row shows a red alert and an amber flag, the case page repeats them at the top,
          and the DICOM downloads byte for byte as an attachment with safe headers
     """
     case = submitted_case()
     base = live_server.url
 
-    log_in(page, base, personas.concierge.email)
+    log_in(page, base, personas.clinician.email)
     page.goto(f"{base}/admin/intake/case/")
 
     row = page.locator("#result_list tbody tr", has_text=case.reference)

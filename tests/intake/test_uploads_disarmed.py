@@ -60,7 +60,7 @@ def test_staff_see_active_content_removed_on_the_case_page(client: Client, perso
         kind="pdf",
         metadata={"pages": "2", "active_content_removed": "javascript,launch"},
     )
-    client.force_login(personas.concierge)
+    client.force_login(personas.clinician)  # the documents are listed for clinician reviewers
     page = client.get(reverse("admin:intake_case_change", args=[case.pk])).content.decode()
     assert "Active content removed" in page
     assert "scripts, commands that start programs" in page

@@ -28,6 +28,22 @@ class Command(BaseCommand):
             is_staff=True,
             time_zone="Europe/Madrid",
         )
+        # Roles by need: a clinician reviewer (documents, clinical answers) and an
+        # administrator (accounts, second factors, lock-outs; no patient data).
+        clinician = ensure_user(
+            "clinician@concierge.example",
+            full_name="Dr Clara Clinician",
+            role=Role.CONCIERGE,
+            is_staff=True,
+            time_zone="Europe/Madrid",
+        )
+        ensure_user(clinician.email, full_name=clinician.full_name, role=Role.CLINICIAN)
+        administrator = ensure_user(
+            "admin@concierge.example",
+            full_name="Adam Administrator",
+            role=Role.ADMINISTRATOR,
+            is_staff=True,
+        )
         conditions = clinics_demo.seed_conditions()
         clinic_logins = clinics_demo.seed_clinics()
         intake_demo.seed_cases()
@@ -35,6 +51,8 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"Demo data ready: {conditions} conditions."))
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         self.stdout.write(f"  concierge staff (admin): {concierge.email}")
+        self.stdout.write(f"  clinician reviewer:      {clinician.email}")
+        self.stdout.write(f"  administrator:           {administrator.email}")
         for user in clinic_logins:
             self.stdout.write(f"  clinic staff (portal):   {user.email}")
         link = _demo_case_link()
