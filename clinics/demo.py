@@ -27,6 +27,8 @@ from .demo_data import (
     ISSUERS,
     OFFERINGS,
     PENDING_OFFERINGS,
+    REFERENCE_RATES_ON,
+    REFERENCE_USD_PER_UNIT,
     REVIEWS,
 )
 from .models import (
@@ -52,7 +54,7 @@ from .models import (
     VettingDecision,
     VettingReview,
 )
-from .money import to_usd
+from .money import STAFF_BACKEND, UsdRates, apply_usd_prices, current_rates
 from .pdf import simple_pdf
 
 C = ConditionCategory
@@ -164,14 +166,37 @@ def _clinic(spec: dict[str, Any]) -> Clinic:
     return clinic
 
 
+def seed_exchange_rates() -> int:
+    """The reference rates as staff rates dated REFERENCE_RATES_ON, unless staff have some.
+
+    Idempotent: rates already on file (entered by staff, or an earlier seed) stay.
+    """
+    from djmoney.contrib.exchange.models import Rate
+
+    from .services.rates import exchange_rates_set
+
+    if Rate.objects.filter(backend_id=STAFF_BACKEND).exists():
+        return 0
+    values = {
+        code: (Decimal(1) / Decimal(usd)).quantize(Decimal("0.000001"))
+        for code, usd in REFERENCE_USD_PER_UNIT.items()
+    }
+    as_of = dt.datetime.combine(REFERENCE_RATES_ON, dt.time(12), tzinfo=dt.UTC)
+    exchange_rates_set(values=values, acting_user=None, as_of=as_of)
+    return len(values)
+
+
 def _offering(clinic: Clinic, title: str, facts: dict[str, Any], slugs: list[str],
-              status: str) -> Offering:
+              status: str, rates: UsdRates) -> Offering:
     values = {k: v for k, v in facts.items()}
     for key in ("price_min", "price_max", "cell_count_millions", "volume_ml"):
         if key in values:
             values[key] = Decimal(values[key])
-    values["price_min_usd"] = to_usd(values["price_min"], values["price_currency"])
-    values["price_max_usd"] = to_usd(values["price_max"], values["price_currency"])
+    priced = Offering(**{k: values[k] for k in ("price_min", "price_max", "price_currency")})
+    if not apply_usd_prices(priced, rates):
+        raise ValueError(f"no demo exchange rate for {priced.price_currency}")
+    values.update(price_min_usd=priced.price_min_usd, price_max_usd=priced.price_max_usd,
+                  price_usd_rate_on=priced.price_usd_rate_on)
     offering, _ = Offering.objects.update_or_create(
         clinic=clinic, title=title, defaults={**values, "status": status},
     )
@@ -294,10 +319,12 @@ def seed_clinics() -> list[User]:
     staff = ensure_user("concierge@concierge.example", full_name="Carmen Concierge",
                         role=Role.CONCIERGE, is_staff=True, time_zone="Europe/Madrid")
     seed_legality(staff)
+    seed_exchange_rates()
+    rates = current_rates()
     for spec in CLINICS:
         clinic = _clinic(spec)
         vetted = clinic.status == ClinicStatus.VETTED
-        live = [_offering(clinic, title, facts, slugs, OfferingStatus.LIVE)
+        live = [_offering(clinic, title, facts, slugs, OfferingStatus.LIVE, rates)
                 for key, title, facts, slugs in OFFERINGS if key == spec["key"]]
         for name, speciality, number in DOCTORS.get(spec["key"], []):
             Doctor.objects.update_or_create(
@@ -312,7 +339,7 @@ def seed_clinics() -> list[User]:
         _vetting(clinic, staff, decided=vetted)
     for key, title, facts, slugs in PENDING_OFFERINGS:
         clinic = Clinic.objects.get(slug=_slug(key))
-        offering = _offering(clinic, title, facts, slugs, OfferingStatus.PENDING)
+        offering = _offering(clinic, title, facts, slugs, OfferingStatus.PENDING, rates)
         if not ChangeRequest.objects.filter(target_id=offering.pk, kind="create").exists():
             ChangeRequest.objects.create(
                 clinic=clinic, kind=ChangeRequestKind.CREATE, target=offering,

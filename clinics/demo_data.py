@@ -7,7 +7,18 @@ about to expire and one has just expired.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
+
+# The reference exchange rates (USD per one unit, reviewed November 2026) the portal
+# used to carry in code: seeded as staff rates dated that day, so the demo converts
+# offline. Staff replace them in the admin, or a provider key makes beat fetch them.
+REFERENCE_RATES_ON = dt.date(2026, 11, 1)
+REFERENCE_USD_PER_UNIT: dict[str, str] = {
+    "EUR": "1.08", "GBP": "1.27", "MXN": "0.055", "COP": "0.00025", "CRC": "0.0019",
+    "PAB": "1", "THB": "0.028", "JPY": "0.0066", "KRW": "0.00073", "MYR": "0.22",
+    "AED": "0.2723", "INR": "0.012", "UAH": "0.024",
+}
 
 # slug-ish key -> clinic facts. "status" defaults to vetted.
 CLINICS: list[dict[str, Any]] = [

@@ -171,7 +171,7 @@ class ClinicQuerySet(models.QuerySet):
         review_count, rating_avg (published reviews only), ranking_score (the
         adjusted rating), verified_credential_count (current credentials),
         latest_verification_at, has_verified_badge, live_offering_count,
-        price_from_usd (the cheapest live offering).
+        price_from_usd (the cheapest live offering) and price_from_rate_on (its rate's day).
         """
         return self.with_ranking_stats(on, counts=True)
 
@@ -211,11 +211,18 @@ class ClinicQuerySet(models.QuerySet):
             live.values("clinic").annotate(m=Min("price_min_usd")).values("m"),
             output_field=models.DecimalField(max_digits=12, decimal_places=2),
         )
+        # The day of the rate behind that cheapest price (None: quoted in USD), so the
+        # card can say "rate of <date>" without another query.
+        price_from_rate_on = Subquery(
+            live.order_by("price_min_usd", "pk").values("price_usd_rate_on")[:1],
+            output_field=models.DateField(),
+        )
         qs = self.with_badge(day).annotate(
             review_count=Coalesce(review_count, 0),
             rating_sum=Coalesce(rating_sum, 0),
             latest_verification_at=latest_verification,
             price_from_usd=price_from,
+            price_from_rate_on=price_from_rate_on,
         )
         if counts:
             qs = qs.annotate(

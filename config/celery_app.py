@@ -56,6 +56,13 @@ app.conf.beat_schedule = {
         "schedule": crontab(hour=5, minute=30),
         "options": {"expires": 6 * 3600},
     },
+    # Exchange rates: fetched where OPEN_EXCHANGE_RATES_APP_ID or FIXER_ACCESS_KEY is
+    # set (otherwise a no-op: staff keep them in the admin); every offering repriced.
+    "clinics-exchange-rates-daily": {
+        "task": "clinics.tasks.exchange_rates_refresh",
+        "schedule": crontab(hour=6, minute=5),
+        "options": {"expires": 6 * 3600},
+    },
     # Retention: delete drafts idle past INTAKE_DRAFT_RETENTION_DAYS and links
     # dead for 30 days. Idempotent: a second run finds nothing.
     "intake-retention-sweep-daily": {

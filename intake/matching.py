@@ -19,6 +19,7 @@ state annotated as subqueries), nothing per clinic.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -29,7 +30,9 @@ from django.db import models, transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.functional import Promise
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from clinics.models import Clinic, ClinicStatus, Compliance, Offering, OfferingStatus
@@ -99,6 +102,11 @@ def reason_display(reason: dict[str, Any]) -> str:
         legal_conflict=reason.get("compliance") == Compliance.CONFLICT,
     )
     detail = reason.get("detail")
+    rate_on = reason.get("rate_on")
+    if detail and rate_on:  # stored language-neutral (ISO day), worded in the reader's language
+        detail = gettext("about %(price)s, rate of %(date)s") % {
+            "price": detail, "date": date_format(dt.date.fromisoformat(rate_on), "DATE_FORMAT"),
+        }
     return f"{label} ({detail})" if detail else label
 
 
@@ -108,6 +116,7 @@ class Reason:
     ok: bool
     detail: str = ""
     compliance: str = ""
+    rate_on: str = ""  # ISO day of the exchange rate behind a converted price
 
     def as_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -121,6 +130,8 @@ class Reason:
             data["detail"] = self.detail
         if self.compliance:
             data["compliance"] = self.compliance
+        if self.rate_on:
+            data["rate_on"] = self.rate_on
         return data
 
 
@@ -204,9 +215,12 @@ def score_offering(needs: CaseNeeds, clinic: Clinic, offering: Offering | None) 
     if offering is not None:
         in_budget = budget_overlaps(needs, offering.price_min_usd, offering.price_max_usd)
         price = f"{_usd(offering.price_min_usd)} - {_usd(offering.price_max_usd)}"
+        # A converted price carries its rate's day, shown as "about ..., rate of <date>".
+        rate_on = offering.price_usd_rate_on if offering.price_currency != "USD" else None
     else:
-        in_budget, price = False, ""
-    reasons.append(Reason(ReasonCode.BUDGET, in_budget, detail=price))
+        in_budget, price, rate_on = False, "", None
+    reasons.append(Reason(ReasonCode.BUDGET, in_budget, detail=price,
+                          rate_on=rate_on.isoformat() if rate_on else ""))
     clinic_languages = {str(code).lower() for code in (clinic.languages or [])}
     shared = sorted(clinic_languages & needs.languages)
     reasons.append(Reason(ReasonCode.LANGUAGE, bool(shared), detail=", ".join(shared)))

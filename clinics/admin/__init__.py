@@ -10,6 +10,7 @@ from .changes import ChangeRequestAdmin
 from .clinics import ClinicAdmin, VettingReviewAdmin
 from .notices import CredentialNoticeAdmin
 from .offerings import LegalityRuleAdmin, OfferingAdmin
+from .rates import ExchangeRateSourceAdmin
 from .register import CredentialAdmin
 from .reviews import ReviewAdmin
 from .taxonomy import ConditionAdmin
@@ -20,6 +21,7 @@ __all__ = [
     "ConditionAdmin",
     "CredentialAdmin",
     "CredentialNoticeAdmin",
+    "ExchangeRateSourceAdmin",
     "LegalityRuleAdmin",
     "OfferingAdmin",
     "ReviewAdmin",

@@ -8,6 +8,7 @@ from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -15,6 +16,7 @@ from core.audit import audit_event_record
 from core.exceptions import DomainError
 
 from ..models import Compliance, LegalityRule, Offering
+from ..money import USD, about_usd
 from ..services import offering_staff_save, offering_withdraw
 from .base import ConciergeAdminMixin, acting, is_insider, run_each
 
@@ -43,15 +45,15 @@ class OfferingAdmin(ConciergeAdminMixin, SimpleHistoryAdmin):
     search_fields = ("title", "clinic__name")
     autocomplete_fields = ("clinic",)
     filter_horizontal = ("conditions",)
-    readonly_fields = ("price_min_usd", "price_max_usd", "compliance_display", "created_at",
-                       "updated_at")
+    readonly_fields = ("price_min_usd", "price_max_usd", "price_usd_rate_on",
+                       "compliance_display", "created_at", "updated_at")
     fieldsets = (
         (None, {"fields": ("clinic", "title", "summary", "status", "conditions")}),
         (_("Cells"), {"fields": ("cell_type", "cell_source", "origin", "manipulation",
                                  "cell_count_millions", "volume_ml", "viability_percent")}),
         (_("Treatment"), {"fields": ("route", "sessions", "typical_stay_nights", "included")}),
         (_("Price"), {"fields": ("price_currency", "price_min", "price_max", "price_min_usd",
-                                 "price_max_usd")}),
+                                 "price_max_usd", "price_usd_rate_on")}),
         (_("Checks"), {"fields": ("compliance_display",)}),
     )
     actions = ("withdraw",)
@@ -71,7 +73,12 @@ class OfferingAdmin(ConciergeAdminMixin, SimpleHistoryAdmin):
 
     @admin.display(description=_("price"), ordering="price_min_usd")
     def price_display(self, obj: Offering) -> str:
-        return f"{obj.price_currency} {obj.price_min:,.0f}-{obj.price_max:,.0f}"
+        own = f"{obj.price_currency} {obj.price_min:,.0f}-{obj.price_max:,.0f}"
+        if obj.price_currency == USD:
+            return own
+        usd = about_usd(obj.price_min_usd, obj.price_max_usd, obj.price_currency,
+                        obj.price_usd_rate_on)
+        return format_html("{}<br><small>{}</small>", own, usd)
 
     @admin.display(description=_("legality"), ordering="compliance")
     def compliance_display(self, obj: Offering) -> str:

@@ -15,6 +15,7 @@ from .offering import (
     OfferingStatus,
     Route,
 )
+from .rates import ExchangeRateSource
 from .reviews import ModerationReason, Review, ReviewStatus
 from .taxonomy import Condition, ConditionCategory
 from .vetting import (
@@ -66,6 +67,7 @@ __all__ = [
     "CredentialStatus",
     "Doctor",
     "DocumentKind",
+    "ExchangeRateSource",
     "Legality",
     "LegalityRule",
     "Manipulation",

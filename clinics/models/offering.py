@@ -101,7 +101,8 @@ class Offering(TimeStampedModel):
         {"title", "summary", "typical_stay_nights", "included"}
     )
     SYSTEM_FIELDS: ClassVar[frozenset[str]] = frozenset(
-        {"id", "clinic", "status", "price_min_usd", "price_max_usd", "created_at", "updated_at"}
+        {"id", "clinic", "status", "price_min_usd", "price_max_usd", "price_usd_rate_on",
+         "created_at", "updated_at"}
     )
 
     clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="offerings")
@@ -140,13 +141,17 @@ class Offering(TimeStampedModel):
     )
     price_min = models.DecimalField(_("price from"), max_digits=12, decimal_places=2)
     price_max = models.DecimalField(_("price up to"), max_digits=12, decimal_places=2)
-    # USD equivalents for budget matching, recomputed by the services from
-    # clinics.money.USD_PER_UNIT whenever a price changes (docs/clinics.md).
+    # USD equivalents for budget matching, recomputed by the services from the exchange
+    # rates on file whenever a price or a rate changes (clinics.money, docs/clinics.md).
     price_min_usd = models.DecimalField(
         _("price from (USD)"), max_digits=12, decimal_places=2, editable=False
     )
     price_max_usd = models.DecimalField(
         _("price up to (USD)"), max_digits=12, decimal_places=2, editable=False
+    )
+    # The day of the rate behind the equivalents; empty for a price quoted in USD.
+    price_usd_rate_on = models.DateField(
+        _("USD rate of"), null=True, blank=True, editable=False
     )
     included = models.TextField(
         _("what is included"), max_length=3000,

@@ -28,7 +28,7 @@ from ..models import (
     Offering,
     OfferingStatus,
 )
-from ..money import to_usd
+from ..money import apply_usd_prices
 from ._common import (
     assign,
     clinic_of,
@@ -66,11 +66,18 @@ def _is_unpublished_new(target: models.Model) -> bool:
 
 
 def refresh_usd(offering: Offering) -> None:
-    """Recompute the USD equivalents used for budget matching (clinics.money)."""
-    if offering.price_min is not None and offering.price_currency:
-        offering.price_min_usd = to_usd(offering.price_min, offering.price_currency)
-    if offering.price_max is not None and offering.price_currency:
-        offering.price_max_usd = to_usd(offering.price_max, offering.price_currency)
+    """Recompute the USD equivalents used for budget matching, and their rate's day.
+
+    Raises DomainError when no exchange rate is on file for the currency: staff
+    enter one in the admin (clinics.money), then the price can be saved.
+    """
+    if not apply_usd_prices(offering):
+        raise DomainError(
+            _("We have no exchange rate for %(currency)s yet, so this price cannot be saved. "
+              "Our staff have to add the rate first; please try again later or use US dollars.")
+            % {"currency": offering.price_currency},
+            code="no_exchange_rate",
+        )
 
 
 def _proposed_changes(target: models.Model, changes: dict[str, Any]) -> dict[str, Any]:

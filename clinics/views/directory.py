@@ -163,9 +163,13 @@ def _rating(clinic: Any) -> str:
 def _price(clinic: Any) -> str:
     if not clinic.price_from_usd:
         return ""
+    price = intcomma(floatformat(clinic.price_from_usd, 0))
+    rate_on = getattr(clinic, "price_from_rate_on", None)
+    if rate_on is None:  # the cheapest offering is quoted in US dollars: nothing converted
+        return _as_blocktranslate(gettext("Treatments from USD %(price)s"), {"price": price})
     return _as_blocktranslate(
-        gettext("Treatments from about USD %(price)s"),
-        {"price": intcomma(floatformat(clinic.price_from_usd, 0))},
+        gettext("Treatments from about USD %(price)s, rate of %(date)s"),
+        {"price": price, "date": date_filter(rate_on, "DATE_FORMAT")},
     )
 
 

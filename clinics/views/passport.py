@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from ..models import CellOrigin, CellSource, Compliance, Manipulation, Offering, Route
+from ..money import about_usd
 
 SOURCE_WORDS: dict[str, Any] = {
     CellSource.BONE_MARROW: gettext_lazy("from bone marrow"),
@@ -123,10 +124,9 @@ def price_words(offering: Offering) -> str:
         else f"{offering.price_currency} {low} - {high}"
     )
     if offering.price_currency != "USD" and offering.price_min_usd is not None:
-        text += " " + _("(about USD %(low)s - %(high)s)") % {
-            "low": intcomma(int(offering.price_min_usd)),
-            "high": intcomma(int(offering.price_max_usd)),
-        }
+        about = about_usd(offering.price_min_usd, offering.price_max_usd,
+                          offering.price_currency, offering.price_usd_rate_on)
+        text += f" ({about})"
     return text
 
 

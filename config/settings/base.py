@@ -54,6 +54,8 @@ INSTALLED_APPS = [
     "phonenumber_field",
     "simple_history",
     "timezone_field",
+    # Exchange rates (ExchangeBackend, Rate) behind every USD equivalent (clinics.money).
+    "djmoney.contrib.exchange",
     # ours, lowest layer first: followups -> consultations -> intake -> clinics -> core
     "core",
     "clinics",
@@ -350,6 +352,11 @@ OUTBOX_HEALTH_MAX_AGE = env.int("OUTBOX_HEALTH_MAX_AGE", default=300)
 CLINIC_DOCUMENT_MAX_BYTES = env.int("CLINIC_DOCUMENT_MAX_BYTES", default=20 * 1024 * 1024)
 # The daily credential check warns this many days before a credential expires.
 CLINIC_CREDENTIAL_WARN_DAYS = env.int("CLINIC_CREDENTIAL_WARN_DAYS", default=30)
+# Exchange rates: with a provider key, beat fetches them daily (clinics.tasks); without
+# one, staff keep them in the admin (Clinics -> Exchange rates). Open Exchange Rates wins.
+OPEN_EXCHANGE_RATES_APP_ID = env.str("OPEN_EXCHANGE_RATES_APP_ID", default="")
+FIXER_ACCESS_KEY = env.str("FIXER_ACCESS_KEY", default="")
+BASE_CURRENCY = "USD"  # what django-money asks the provider to quote against
 
 # --- Intake -----------------------------------------------------------------
 # A DICOM series can be large; a whole case is capped so one patient cannot fill the disk.

@@ -30,7 +30,7 @@ from clinics.models import (
     Route,
     VettingReview,
 )
-from clinics.money import to_usd
+from clinics.money import current_rates, to_usd
 from clinics.pdf import simple_pdf
 from tests.factories import ClinicFactory, ConditionFactory, UserFactory
 
@@ -59,6 +59,10 @@ class OfferingFactory(DjangoModelFactory[Offering]):
     price_max = Decimal("9000")
     price_min_usd = factory.LazyAttribute(lambda o: to_usd(o.price_min, o.price_currency))
     price_max_usd = factory.LazyAttribute(lambda o: to_usd(o.price_max, o.price_currency))
+    # Another currency needs rates on file (the ``exchange_rates`` fixture).
+    price_usd_rate_on = factory.LazyAttribute(
+        lambda o: current_rates().rate_on(o.price_currency) if o.price_currency != "USD" else None
+    )
     included = "Consultation, imaging, cell processing, two nights' hotel"
     status = OfferingStatus.LIVE
 

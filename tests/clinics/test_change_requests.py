@@ -99,6 +99,7 @@ def test_a_price_change_waits_for_staff_and_approval_applies_the_diff(
     assert len(mail.outbox) == 1
 
 
+@pytest.mark.usefixtures("exchange_rates")
 def test_a_currency_change_recomputes_the_usd_equivalent(
     personas: Personas, offering: Offering
 ) -> None:
