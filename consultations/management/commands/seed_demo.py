@@ -10,6 +10,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 
 from clinics import demo as clinics_demo
+from consultations.demo import seed_consultations
 from core.demo import DEMO_PASSWORD, ensure_user
 from core.models import Role
 from intake import demo as intake_demo
@@ -47,12 +48,18 @@ class Command(BaseCommand):
         conditions = clinics_demo.seed_conditions()
         clinic_logins = clinics_demo.seed_clinics()
         intake_demo.seed_cases()
+        consultations = seed_consultations()
 
         self.stdout.write(self.style.SUCCESS(f"Demo data ready: {conditions} conditions."))
+        self.stdout.write(
+            f"Consultations: {consultations.hosts} calendars; added {consultations.bookings} "
+            f"bookings, {consultations.plans} plans, {consultations.records} treatments."
+        )
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         self.stdout.write(f"  concierge staff (admin): {concierge.email}")
         self.stdout.write(f"  clinician reviewer:      {clinician.email}")
         self.stdout.write(f"  administrator:           {administrator.email}")
+        self.stdout.write("  second concierge host:   lucia@concierge.example")
         for user in clinic_logins:
             self.stdout.write(f"  clinic staff (portal):   {user.email}")
         link = _demo_case_link()
