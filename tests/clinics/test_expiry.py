@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 from django.core import mail
+from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from clinics.models import (
@@ -240,6 +242,35 @@ class TestSweep:
         assert recipients == sorted(
             [personas.clinic_a_staff.email, settings.CONCIERGE_EMAIL, "desk@alfa.example"]
         )
+
+    def test_the_admin_shows_how_each_notices_e_mails_fared_from_the_outbox(
+        self,
+        personas: Personas,
+        settings: Any,
+        client: Client,
+        django_assert_max_num_queries: Callable[..., Any],
+    ) -> None:
+        settings.EMAIL_BACKEND = "tests.core.outbox_kinds.CodeBackend"  # ...+550@ is refused
+        personas.clinic_a.contact_email = "gone+550@alfa.example"
+        personas.clinic_a.save()
+        CredentialFactory.create(clinic=personas.clinic_a, expires_on=_days(3))
+        CredentialFactory.create(clinic=personas.clinic_b, expires_on=_days(4))
+        assert len(credential_expiry_sweep().expiring_notices) == 2
+        outbox_drain()
+        first = CredentialNotice.objects.get(credential__clinic=personas.clinic_a).pk
+        client.force_login(personas.concierge)
+        url = reverse("admin:clinics_credentialnotice_changelist")
+        with django_assert_max_num_queries(20):
+            page = client.get(url).content.decode()
+        assert "2 of 3 sent, 1 failed" in page and "2 of 2 sent" in page
+        assert f"?q=clinics.credential_notice:{first}:" in page
+        failed = client.get(url, {"delivery": "failed"}).content.decode()
+        assert "2 of 3 sent, 1 failed" in failed and "2 of 2 sent" not in failed
+        search = client.get(
+            reverse("admin:core_notification_changelist"),
+            {"q": f"clinics.credential_notice:{first}:"},
+        )
+        assert search.context["cl"].result_count == 3
 
     def test_a_notice_renewed_before_it_went_is_cancelled(self, personas: Personas) -> None:
         CredentialFactory.create(clinic=personas.clinic_a, expires_on=_days(5))
