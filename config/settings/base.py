@@ -338,6 +338,9 @@ OUTBOX_MESSAGE_ID_DOMAIN = env.str("OUTBOX_MESSAGE_ID_DOMAIN", default="concierg
 OUTBOX_DISPATCH_EVERY = env.int("OUTBOX_DISPATCH_EVERY", default=5)  # beat, seconds
 OUTBOX_CLAIM_BATCH = env.int("OUTBOX_CLAIM_BATCH", default=500)
 OUTBOX_SEND_CHUNK = env.int("OUTBOX_SEND_CHUNK", default=20)  # messages per SMTP connection
+# Claimed, unsent rows at most (all dispatchers together, roughly): the rest waits in
+# the database in priority order. Keep it below what the workers send in one lease.
+OUTBOX_MAX_IN_FLIGHT = env.int("OUTBOX_MAX_IN_FLIGHT", default=1000)
 OUTBOX_LEASE_SECONDS = env.int("OUTBOX_LEASE_SECONDS", default=300)
 OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=10)
 OUTBOX_RETRY_BASE_SECONDS = env.float("OUTBOX_RETRY_BASE_SECONDS", default=30.0)

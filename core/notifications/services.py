@@ -152,6 +152,14 @@ def outbox_claim_due(*, limit: int | None = None, now: datetime | None = None) -
     result = ClaimResult(lease_token=uuid.uuid4().hex)
     with transaction.atomic():
         result.expired_failed = _fail_exhausted(now)
+        # Backpressure: claimed rows wait in the broker's first-in-first-out queue.
+        # Claiming more than the workers send within a lease only makes leases run
+        # out and rows be claimed again, and a staff alert (priority 1) would wait
+        # behind the whole backlog; unclaimed, it waits here, in priority order.
+        in_flight = Notification.objects.filter(status=S.SENDING, lease_expires_at__gte=now)
+        limit = min(limit, _cfg("OUTBOX_MAX_IN_FLIGHT") - in_flight.count())
+        if limit <= 0:
+            return result
         candidates = Notification.objects.filter(_claimable(now)).order_by("priority", "due_at")
         if connection.features.has_select_for_update_skip_locked:
             candidates = candidates.select_for_update(skip_locked=True, of=("self",))
@@ -164,7 +172,9 @@ def outbox_claim_due(*, limit: int | None = None, now: datetime | None = None) -
             status=S.SENDING,
             lease_token=result.lease_token,
             lease_expires_at=now + timedelta(seconds=_cfg("OUTBOX_LEASE_SECONDS")),
-            attempts=F("attempts") + 1,
+            # No attempt is counted here: a claim whose send task never reached a
+            # worker (workers down, the broker lost it) is claimed again when its
+            # lease runs out, and must not use up the message's attempts.
             status_changed_at=now,
         )
         result.ids = list(
@@ -239,16 +249,27 @@ def outbox_send_claimed(*, notification_ids: Iterable[int], lease_token: str) ->
         # Never hold a transaction open across SMTP (locks, and a rollback can't unsend).
         raise RuntimeError("outbox_send_claimed must not run inside a transaction")
     report = SendReport()
-    backend: BaseEmailBackend = get_connection()
     ids = list(notification_ids)
+    # One query loads the chunk and drops the rows this lease no longer holds (a task
+    # that waited in the broker past its lease: they were claimed again meanwhile).
+    owned = (
+        Notification.objects.filter(status=S.SENDING, lease_token=lease_token)
+        .select_related("recipient_user", "about_type")
+        .in_bulk(ids)
+    )
+    rows = [owned[pk] for pk in ids if pk in owned]
+    report.skipped = len(ids) - len(rows)
+    if not rows:
+        return report
+    backend: BaseEmailBackend = get_connection()
     try:
-        for index, pk in enumerate(ids):
-            outcome = _send_one(pk, lease_token, backend)
+        for index, notification in enumerate(rows):
+            outcome = _send_one(notification, lease_token, backend)
             setattr(report, outcome, getattr(report, outcome) + 1)
             if outcome == "retried" and _cfg("OUTBOX_RELEASE_CHUNK_ON_TRANSIENT"):
                 # The server is down or busy: hand the rest back rather than fail each slowly.
-                for rest in ids[index + 1 :]:
-                    if _release(rest, lease_token, DeliveryError(True, None, "chunk released")):
+                for rest in rows[index + 1 :]:
+                    if _release(rest.pk, lease_token, DeliveryError(True, None, "chunk released")):
                         report.retried += 1
                 break
     finally:
@@ -257,12 +278,18 @@ def outbox_send_claimed(*, notification_ids: Iterable[int], lease_token: str) ->
     return report
 
 
-def _send_one(pk: int, lease_token: str, backend: BaseEmailBackend) -> str:
+def _send_one(notification: Notification, lease_token: str, backend: BaseEmailBackend) -> str:
+    pk = notification.pk
     lease = timedelta(seconds=_cfg("OUTBOX_LEASE_SECONDS"))
     # Still ours? (A lease that ran out may have been claimed by another dispatcher.)
-    if not _owned(pk, lease_token).update(lease_expires_at=timezone.now() + lease):
+    # The attempt is counted here, before the send, so a message that kills its
+    # worker every time still reaches OUTBOX_MAX_ATTEMPTS (_fail_exhausted).
+    started = _owned(pk, lease_token).update(
+        lease_expires_at=timezone.now() + lease, attempts=F("attempts") + 1
+    )
+    if not started:
         return "skipped"
-    notification = Notification.objects.select_related("recipient_user", "about_type").get(pk=pk)
+    notification.attempts += 1
     kind = kind_for(notification.kind)
     if kind is None:
         _finish_failed(pk, lease_token, DeliveryError(False, None, "unknown kind"))

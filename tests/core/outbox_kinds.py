@@ -24,7 +24,8 @@ class Ping(NotificationKind):
     reason = "You get this because a test asked for it."
 
     def is_wanted(self, notification: Notification, about: Any) -> bool:
-        return not notification.data.get("unwanted")
+        # Like a real kind: unwanted once the object it is about has gone.
+        return super().is_wanted(notification, about) and not notification.data.get("unwanted")
 
     def context(self, notification: Notification, about: Any, reader: Reader) -> dict[str, Any]:
         return {
@@ -47,3 +48,14 @@ class CodeBackend(LocmemBackend):
             if "+down@" in to:
                 raise ConnectionRefusedError(111, "Connection refused")
         return super().send_messages(messages)
+
+
+class WorkerKilled(BaseException):
+    """Stands for a SIGKILL: not an ``Exception``, so no error handler sees it."""
+
+
+class DyingBackend(LocmemBackend):
+    """A worker killed while the server is taking the message: the send never returns."""
+
+    def send_messages(self, messages: Sequence[EmailMessage]) -> int:
+        raise WorkerKilled

@@ -25,6 +25,7 @@ from core.notifications.services import (
 )
 
 from . import outbox_kinds  # noqa: F401 - registers tests.ping
+from .outbox_kinds import WorkerKilled
 
 pytestmark = pytest.mark.django_db
 S = NotificationStatus
@@ -149,20 +150,63 @@ def test_a_lease_that_ran_out_is_claimed_again_and_the_old_lease_sends_nothing()
     assert late.skipped == 1 and mail.outbox == []
     assert outbox_send_claimed(notification_ids=fresh.ids, lease_token=fresh.lease_token).sent == 1
     row.refresh_from_db()
-    assert row.attempts == 2 and len(mail.outbox) == 1
+    assert row.attempts == 1 and len(mail.outbox) == 1  # the stale lease never tried
+
+
+def expire_leases() -> None:
+    Notification.objects.filter(status=S.SENDING).update(
+        lease_expires_at=timezone.now() - timedelta(seconds=1)
+    )
 
 
 def test_a_poison_message_fails_after_its_last_attempt(settings: Any) -> None:
     settings.OUTBOX_MAX_ATTEMPTS = 2
+    settings.EMAIL_BACKEND = "tests.core.outbox_kinds.DyingBackend"
     row = ping("poison")
     for _attempt in range(2):
-        outbox_claim_due()  # claimed, then its worker "dies"
-        Notification.objects.filter(pk=row.pk).update(
-            lease_expires_at=timezone.now() - timedelta(seconds=1)
-        )
+        claim = outbox_claim_due()
+        with pytest.raises(WorkerKilled):  # its worker dies mid-send, every time
+            outbox_send_claimed(notification_ids=claim.ids, lease_token=claim.lease_token)
+        expire_leases()
     outbox_claim_due()
     row.refresh_from_db()
     assert row.status == S.FAILED and row.last_error == "attempts exhausted"
+    assert row.attempts == 2
+
+
+def test_claims_whose_sends_never_reached_a_worker_use_up_no_attempts(settings: Any) -> None:
+    """
+    GIVEN every mail worker down for longer than OUTBOX_MAX_ATTEMPTS leases
+    WHEN the dispatcher claims the message again each time its lease runs out
+    THEN the message is still sent once a worker returns, on its first attempt
+    """
+    settings.OUTBOX_MAX_ATTEMPTS = 2
+    row = ping("workers-down")
+    for _lease in range(5):
+        assert outbox_claim_due().ids == [row.pk]  # the send task waits or is lost
+        expire_leases()
+    assert outbox_drain().sent == 1
+    row.refresh_from_db()
+    assert (row.status, row.attempts) == (S.SENT, 1)
+    assert not Notification.objects.filter(kind="core.delivery_failed").exists()
+
+
+def test_a_dispatcher_claims_only_what_the_workers_have_room_for(settings: Any) -> None:
+    """
+    GIVEN a backlog larger than OUTBOX_MAX_IN_FLIGHT
+    WHEN a staff alert (priority 1) is queued behind it
+    THEN the backlog is claimed a room's worth at a time and the alert goes in the next room
+    """
+    settings.OUTBOX_MAX_IN_FLIGHT = 5
+    for i in range(8):
+        ping(f"backlog-{i}")
+    first = outbox_claim_due()
+    assert len(first.ids) == 5
+    assert outbox_claim_due().ids == []  # no room until the workers send
+    urgent = ping("urgent", priority=1)
+    outbox_send_claimed(notification_ids=first.ids, lease_token=first.lease_token)
+    second = outbox_claim_due()
+    assert second.ids[0] == urgent.pk and len(second.ids) == 4
 
 
 def test_a_message_due_later_waits() -> None:
