@@ -21,6 +21,8 @@ from django.utils.translation import get_language_info, gettext
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
+from core.timezones import zone_picker
+
 from .models import (
     CellOrigin,
     CellType,
@@ -198,7 +200,7 @@ class ClinicProfileForm(forms.ModelForm):
         model = Clinic
         fields = [
             "name", "city", "country", "accreditation_notes",
-            "description", "website", "languages", "time_zone",
+            "description", "content_language", "website", "languages", "time_zone",
             "contact_name", "contact_email", "contact_phone",
         ]
         widgets = {
@@ -209,14 +211,23 @@ class ClinicProfileForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         cast(forms.ChoiceField, self.fields["languages"]).choices = language_choices()
+        self.fields["content_language"].required = False
         if self.instance and not self.is_bound:
             self.initial["languages"] = list(self.instance.languages or [])
+
+    def clean_content_language(self) -> str:
+        # Optional in the form: a form that does not send it keeps what the clinic had.
+        return str(self.cleaned_data.get("content_language") or self.instance.content_language)
 
     def clean_languages(self) -> list[str]:
         chosen = sorted(set(self.cleaned_data.get("languages") or []))
         current = list(self.instance.languages or [])
         # The same languages in another order are not an edit.
         return current if sorted(set(current)) == chosen else chosen
+
+
+# Time zones by country and city, "(UTC-05:00) Bogotá", as in the patient's intake.
+zone_picker(ClinicProfileForm, "time_zone")
 
 
 class OfferingForm(forms.ModelForm):

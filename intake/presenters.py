@@ -10,6 +10,9 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
+from core.languages import language_name
+from core.timezones import zone_label
+
 from .models import (
     AlcoholUse,
     CancerHistory,
@@ -25,6 +28,16 @@ from .steps import STEPS
 from .triage import Flag
 
 Label = str | Promise
+
+
+class PatientText(str):
+    """The patient's own words (or file names): shown as written, marked with their language."""
+
+    is_patient_text = True
+
+
+def _own(value: str | None) -> str:
+    return PatientText(value) if value else "-"
 
 
 @dataclass
@@ -64,9 +77,12 @@ def review_sections(case: Case) -> list[ReviewSection]:
             (_("Date of birth"), date_format(p.date_of_birth) if p.date_of_birth else "-"),
             (_("Sex"), _choice(Sex, p.sex)),
             (_("Country of residence"), str(countries.name(str(p.country))) if p.country else "-"),
-            (_("Time zone"), str(p.time_zone)),
+            (_("Time zone"), zone_label(str(p.time_zone)) if p.time_zone else "-"),
             (_("Preferred language"), str(lang_names.get(p.language, p.language))),
-            (_("Languages you speak"), ", ".join(p.spoken_languages) or "-"),
+            (
+                _("Languages you speak"),
+                ", ".join(language_name(code) for code in p.spoken_languages) or "-",
+            ),
         ],
     )
     condition = ReviewSection(
@@ -76,9 +92,9 @@ def review_sections(case: Case) -> list[ReviewSection]:
             (_("Condition"), case.condition_label or "-"),
             (_("How long"), _choice(ConditionDuration, case.duration)),
             (_("Severity (0-10)"), "-" if case.severity is None else str(case.severity)),
-            (_("Effect on daily life"), case.functional_impact or "-"),
-            (_("Symptoms"), case.symptoms or "-"),
-            (_("Goals"), case.goals or "-"),
+            (_("Effect on daily life"), _own(case.functional_impact)),
+            (_("Symptoms"), _own(case.symptoms)),
+            (_("Goals"), _own(case.goals)),
             (_("Diagnosis confirmed by a doctor"), _yes_no(case.diagnosis_confirmed)),
         ],
     )
@@ -86,8 +102,8 @@ def review_sections(case: Case) -> list[ReviewSection]:
         "history",
         titles["history"],
         [
-            (_("Other conditions"), case.other_conditions or "-"),
-            (_("Current medications"), case.current_medications or "-"),
+            (_("Other conditions"), _own(case.other_conditions)),
+            (_("Current medications"), _own(case.current_medications)),
             (_("NSAIDs"), _with_details(case.takes_nsaids, case.nsaids_details)),
             (
                 _("Immunosuppressants"),
@@ -97,16 +113,16 @@ def review_sections(case: Case) -> list[ReviewSection]:
                 _("Anticoagulants"),
                 _with_details(case.takes_anticoagulants, case.anticoagulants_details),
             ),
-            (_("Allergies"), case.allergies or "-"),
-            (_("Operations"), case.surgeries or "-"),
+            (_("Allergies"), _own(case.allergies)),
+            (_("Operations"), _own(case.surgeries)),
             (_("Previous stem-cell or PRP treatment"), _yes_no(case.had_cell_therapy)),
         ],
     )
     if case.had_cell_therapy:
         history.rows += [
-            (_("Where"), case.cell_therapy_where or "-"),
-            (_("When"), case.cell_therapy_when or "-"),
-            (_("Result"), case.cell_therapy_result or "-"),
+            (_("Where"), _own(case.cell_therapy_where)),
+            (_("When"), _own(case.cell_therapy_when)),
+            (_("Result"), _own(case.cell_therapy_result)),
             (_("Bad reaction"), _yes_no(case.cell_therapy_adverse)),
         ]
     cancer = _choice(CancerHistory, case.cancer)
@@ -139,7 +155,7 @@ def review_sections(case: Case) -> list[ReviewSection]:
     records = ReviewSection(
         "records",
         titles["records"],
-        [(d.get_doc_type_display(), d.original_name or str(d.kind)) for d in docs],
+        [(d.get_doc_type_display(), _own(d.original_name or str(d.kind))) for d in docs],
     )
     if not docs:
         records.rows.append((_("Documents"), str(_("None uploaded yet"))))

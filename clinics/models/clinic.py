@@ -15,6 +15,7 @@ from phonenumber_field.modelfields import PhoneNumberField
 from simple_history.models import HistoricalRecords
 from timezone_field import TimeZoneField
 
+from core.languages import CONTENT_LANGUAGES
 from core.models import TimeStampedModel
 from core.transitions import StatusMachine, TransitionTable
 
@@ -76,6 +77,7 @@ class Clinic(StatusMachine, TimeStampedModel):
     COSMETIC_FIELDS: ClassVar[frozenset[str]] = frozenset(
         {
             "description",
+            "content_language",
             "website",
             "languages",
             "time_zone",
@@ -111,6 +113,16 @@ class Clinic(StatusMachine, TimeStampedModel):
     website = models.URLField(_("website"), blank=True)
     description = models.TextField(
         _("description"), max_length=5000, validators=[MaxLengthValidator(5000)], blank=True
+    )
+    # We publish clinic-written text as written; the page says which language it is in.
+    content_language = models.CharField(
+        _("language of the clinic's texts"),
+        max_length=8,
+        choices=CONTENT_LANGUAGES,
+        default="en",
+        help_text=_(
+            "The language the description, treatments and team biographies are written in."
+        ),
     )
     status = models.CharField(
         _("vetting status"),

@@ -10,6 +10,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from core.languages import CONTENT_LANGUAGES
 from core.models import TimeStampedModel
 
 from .clinic import Clinic
@@ -40,7 +41,7 @@ class Review(TimeStampedModel):
 
     # Clinics may never set any of these (mass-assignment guard for the portal).
     SYSTEM_FIELDS: ClassVar[frozenset[str]] = frozenset(
-        {"id", "clinic", "author", "rating", "body", "status", "treatment_ref",
+        {"id", "clinic", "author", "rating", "body", "language", "status", "treatment_ref",
          "treatment_verified_at", "treatment_verified_by", "moderation_reason",
          "moderation_note", "moderated_at", "moderated_by", "created_at", "updated_at"}
     )
@@ -58,6 +59,10 @@ class Review(TimeStampedModel):
     )
     body = models.TextField(
         _("review"), max_length=5000, validators=[MaxLengthValidator(5000)]
+    )
+    # The patient's own words, published untranslated; the page says which language.
+    language = models.CharField(
+        _("language of the review"), max_length=8, choices=CONTENT_LANGUAGES, default="en"
     )
     treatment_ref = models.CharField(_("treatment record"), max_length=64, blank=True)
     treatment_verified_at = models.DateTimeField(_("treatment verified"), null=True, blank=True)

@@ -138,7 +138,9 @@ def _ranked_base(day: dt.date) -> QuerySet[Clinic]:
 
 
 # What a directory card reads of a clinic (templates/clinics/directory.html).
-CARD_CLINIC_COLUMNS = ("id", "name", "slug", "city", "country", "languages", "status")
+CARD_CLINIC_COLUMNS = (
+    "id", "name", "slug", "city", "country", "languages", "status", "content_language",
+)
 
 
 # What a directory card reads of an offering (clinics/views/directory.py).
@@ -234,7 +236,8 @@ def public_clinic_profile(slug: str, *, on: dt.date | None = None) -> Clinic:
         Prefetch(
             "reviews",
             queryset=Review.objects.filter(status=ReviewStatus.PUBLISHED)
-            .only("id", "clinic_id", "author_display_name", "rating", "body", "created_at",
+            .only("id", "clinic_id", "author_display_name", "rating", "body", "language",
+                  "created_at",
                   "treatment_verified_at", "reply_body", "replied_at", "status")
             .order_by("-created_at", "-pk"),
             to_attr="public_reviews",

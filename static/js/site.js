@@ -21,6 +21,18 @@
       }
     } catch (e) { /* no guess: the patient chooses */ }
   });
+  // An error summary's links take keyboard focus to the field itself (a fragment link
+  // alone only scrolls); for a group of radios or boxes, to its first choice.
+  document.querySelectorAll("[role=alert] a[href^='#']").forEach(function (link) {
+    link.addEventListener("click", function (event) {
+      var target = document.getElementById(link.getAttribute("href").slice(1));
+      if (!target) { return; }
+      var field = target.matches("fieldset") ? target.querySelector("input, select, textarea") : target;
+      event.preventDefault();
+      (field || target).focus();
+      target.scrollIntoView({block: "center"});
+    });
+  });
   // The language switcher submits on change; the button stays for no-JS users.
   document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
     select.addEventListener("change", function () { select.form.submit(); });

@@ -14,7 +14,7 @@ from clinics.models import Condition
 from tests.conftest import Personas
 from tests.factories import ConditionFactory
 
-from .factories import OfferingFactory
+from .factories import OfferingFactory, ReviewFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -131,3 +131,30 @@ def test_the_admin_refuses_a_condition_without_an_english_name(
     )
     assert response.status_code == 200
     assert not Condition.objects.filter(slug="tinnitus").exists()
+
+
+def test_clinic_and_patient_text_says_its_language_when_it_is_not_the_readers(
+    client: Client, personas: Personas
+) -> None:
+    """
+    GIVEN a clinic that writes in Spanish and an English review of it
+    WHEN the profile is read in English, then in Spanish
+    THEN each passage carries its own lang attribute, and a visible label names its language
+         only where it differs from the page's
+    """
+    clinic = personas.clinic_a
+    clinic.description = "Tratamos la artrosis de rodilla con células del propio paciente."
+    clinic.content_language = "es"
+    clinic.save()
+    ReviewFactory.create(clinic=clinic, body="Honest about what to expect.", language="en")
+
+    client.cookies["django_language"] = "en"
+    english = client.get(reverse("clinics:profile", args=[clinic.slug])).content.decode()
+    assert '<div class="staff-text" lang="es" dir="ltr"><p>Tratamos' in english
+    assert "Written by the clinic in Spanish" in english
+    assert "Written by the patient" not in english
+
+    client.cookies["django_language"] = "ar"
+    arabic = client.get(reverse("clinics:profile", args=[clinic.slug])).content.decode()
+    assert '<div class="staff-text" lang="en" dir="ltr"><p>Honest about' in arabic
+    assert arabic.count('class="written-in"') >= 2  # the description and the review
