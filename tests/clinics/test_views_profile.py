@@ -101,7 +101,8 @@ def test_a_vetted_clinic_shows_team_offerings_credentials_reviews_and_the_intake
     response = client.get(url(clinic.slug))
     assert response.status_code == 200
     body = response.content.decode()
-    assert '<span translate="no">Guadalajara</span>, Colombia &middot; Speaks Spanish, English' in body
+    place = '<span translate="no">Guadalajara</span>, Colombia &middot; Speaks Spanish, English'
+    assert place in body
     assert doctor.full_name in body and doctor.licence_number in body
     assert "Cultured MSC infusion 1" in body
     assert "given by IV infusion over 60-120 minutes" in body
