@@ -14,7 +14,8 @@ Two kinds of problem:
   ``%s``/``%d`` or ``{name}`` placeholders differ from the English. A renamed or
   extra ``%(name)s`` raises KeyError when the page renders, a missing one drops
   the value, a wrong number of ``%s`` raises TypeError. Plural forms may leave
-  out a placeholder (Arabic's "one" and "two" often do), never add one.
+  out a placeholder (Arabic's "one" and "two" often do), never add one. Fuzzy
+  entries are not compiled, so they cannot break (they are listed as untranslated).
 * **Untranslated** (unless ``--placeholders-only``): an empty ``msgstr`` or any
   empty ``msgstr[n]``, and entries flagged ``fuzzy``, which ``msgfmt`` and
   ``compilemessages`` ignore (``--allow-fuzzy`` skips those), including a fuzzy
@@ -77,8 +78,8 @@ def _uses_percent(entry: polib.POEntry) -> bool:
 
 def placeholder_problems(entry: polib.POEntry) -> list[str]:
     """Why the translations of ``entry`` would break or lose a value, if they would."""
-    if entry.obsolete or not entry.msgid:
-        return []
+    if entry.obsolete or entry.fuzzy or not entry.msgid:
+        return []  # msgfmt drops fuzzy entries: visitors see English, nothing breaks
     percent = _uses_percent(entry)
     source = placeholders(entry.msgid, percent=percent)
     if entry.msgid_plural:
