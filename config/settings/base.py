@@ -312,11 +312,6 @@ UPLOAD_PDF_MAX_PAGES = env.int("UPLOAD_PDF_MAX_PAGES", default=2000)
 UPLOAD_PDF_MAX_OBJECTS = env.int("UPLOAD_PDF_MAX_OBJECTS", default=250_000)
 UPLOAD_PDF_MAX_SECONDS = env.int("UPLOAD_PDF_MAX_SECONDS", default=60)
 UPLOAD_PDF_MAX_MEMORY_BYTES = env.int("UPLOAD_PDF_MAX_MEMORY_BYTES", default=768 * 1024 * 1024)
-# PDFs are opened and disarmed by qpdf in a child process with hard limits (core/uploads/pdf.py).
-UPLOAD_PDF_MAX_PAGES = env.int("UPLOAD_PDF_MAX_PAGES", default=2000)
-UPLOAD_PDF_MAX_OBJECTS = env.int("UPLOAD_PDF_MAX_OBJECTS", default=250_000)
-UPLOAD_PDF_MAX_SECONDS = env.int("UPLOAD_PDF_MAX_SECONDS", default=60)
-UPLOAD_PDF_MAX_MEMORY_BYTES = env.int("UPLOAD_PDF_MAX_MEMORY_BYTES", default=768 * 1024 * 1024)
 # One above ours, so our handler (a clear message), not Django's bare 400, says no.
 DATA_UPLOAD_MAX_NUMBER_FILES = UPLOAD_MAX_FILES_PER_REQUEST + 1
 
