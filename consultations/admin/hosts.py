@@ -12,12 +12,14 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from core.admin_access import ConciergeAdminMixin, is_concierge
+from core.audit import audit_event_record
 
 from ..models import ACTIVE_STATUSES, AvailabilityRule, ConsultationType, DateException, Host
 
 
 class _Inline(admin.TabularInline):  # type: ignore[type-arg]
     extra = 0
+    formfield_overrides = ConciergeAdminMixin.formfield_overrides
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return is_concierge(request)
@@ -82,6 +84,33 @@ class HostAdmin(ConciergeAdminMixin, admin.ModelAdmin):  # type: ignore[type-arg
             .annotate(
                 upcoming_count=Count("bookings", filter=Q(bookings__status__in=ACTIVE_STATUSES))
             )
+        )
+
+    def save_model(self, request: HttpRequest, obj: Host, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        self._audit(
+            request, obj, "host.changed" if change else "host.created", list(form.changed_data)
+        )
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        # Hours, days off and types edited here are validated by their models (full_clean
+        # in the forms) and audited like the portal's services.
+        super().save_formset(request, form, formset, change)
+        if formset.has_changed():
+            self._audit(
+                request,
+                form.instance,
+                f"{formset.model._meta.model_name}.changed",
+                [f.instance.pk for f in formset.forms if f.has_changed()],
+            )
+
+    def _audit(self, request: HttpRequest, host: Host, action: str, what: list[Any]) -> None:
+        audit_event_record(
+            action=f"consultations.{action}",
+            acting_user=request.user,  # type: ignore[arg-type]
+            target=host,
+            request=request,
+            data={"what": [str(w) for w in what]},
         )
 
     @admin.display(description=_("active bookings"), ordering="upcoming_count")

@@ -15,15 +15,8 @@ from .availability import (
     rule_add,
     rule_remove,
 )
-from .bookings import (
-    SlotTaken,
-    booking_cancel,
-    booking_complete,
-    booking_confirm,
-    booking_create,
-    booking_no_show,
-    booking_reschedule,
-)
+from .bookings import SlotTaken, booking_create, booking_reschedule
+from .lifecycle import booking_cancel, booking_complete, booking_confirm, booking_no_show
 from .links import booking_link_issue, booking_link_lookup, booking_link_url
 from .treatments import (
     treatment_phase_book,

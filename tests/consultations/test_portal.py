@@ -184,3 +184,35 @@ def test_the_admin_list_pins_its_queries(
 def test_clinic_staff_cannot_open_the_admin_calendar(personas: Personas) -> None:
     response = _client(personas.clinic_a_staff).get("/admin/consultations/booking/")
     assert response.status_code in (302, 403)
+
+
+def test_concierge_hours_edited_in_the_admin_are_audited(
+    calendars: Calendars, personas: Personas
+) -> None:
+    from core.models import AuditEvent
+
+    host = calendars.concierge
+    client = _client(personas.concierge)
+    url = f"/admin/consultations/host/{host.pk}/change/"
+    page = client.get(url)
+    assert page.status_code == 200
+    form = page.context["adminform"].form
+    data = {k: v for k, v in form.initial.items() if v is not None}
+    data.update({"kind": host.kind, "user": host.user_id, "name": "Carmen (Madrid)",
+                 "time_zone": "Europe/Madrid", "is_active": "on"})
+    for formset in page.context["inline_admin_formsets"]:
+        fs = formset.formset
+        data.update({f"{fs.prefix}-TOTAL_FORMS": str(fs.total_form_count()),
+                     f"{fs.prefix}-INITIAL_FORMS": str(fs.initial_form_count()),
+                     f"{fs.prefix}-MIN_NUM_FORMS": "0", f"{fs.prefix}-MAX_NUM_FORMS": "1000"})
+        for index, inline in enumerate(fs.forms):
+            for name, field in inline.fields.items():
+                value = inline.initial.get(name, field.initial)
+                if value is None or value is False:
+                    continue
+                data[f"{fs.prefix}-{index}-{name}"] = getattr(value, "pk", value)
+    data.pop("clinic", None)
+    data.pop("doctor", None)
+    response = client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert AuditEvent.objects.filter(action="consultations.host.changed").exists()
