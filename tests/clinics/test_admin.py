@@ -161,19 +161,31 @@ def test_the_clinic_list_is_annotated_not_queried_per_row(
 
 
 def test_credential_expiry_filters(staff_client: Client, personas: Personas) -> None:
+    """"Expired" and "expiring" list what needs action: a credential a renewal replaced is out."""
     today = timezone.localdate()
     expired = CredentialFactory.create(
         clinic=personas.clinic_a, number="EXP-1", expires_on=today - dt.timedelta(days=2)
     )
     soon = CredentialFactory.create(
-        clinic=personas.clinic_a, number="SOON-1", expires_on=today + dt.timedelta(days=20)
+        clinic=personas.clinic_b, number="SOON-1", expires_on=today + dt.timedelta(days=20)
     )
     CredentialFactory.create(
-        clinic=personas.clinic_a, number="LATER-1", expires_on=today + dt.timedelta(days=200)
+        clinic=personas.clinic_a, number="LATER-1", kind=CredentialKind.INSURANCE,
+        expires_on=today + dt.timedelta(days=200),
+    )
+    # An old lab certificate, renewed by a newer one of the same kind: nothing to do.
+    CredentialFactory.create(
+        clinic=personas.clinic_b, number="RENEWED-OLD", kind=CredentialKind.LAB_CERTIFICATE,
+        expires_on=today - dt.timedelta(days=5),
+    )
+    CredentialFactory.create(
+        clinic=personas.clinic_b, number="RENEWED-NEW", kind=CredentialKind.LAB_CERTIFICATE,
+        expires_on=today + dt.timedelta(days=700),
     )
     url = reverse("admin:clinics_credential_changelist")
     listed = staff_client.get(url, {"expiry": "expired"}).content.decode()
     assert expired.number in listed and "SOON-1" not in listed and "LATER-1" not in listed
+    assert "RENEWED-OLD" not in listed
     listed = staff_client.get(url, {"expiry": "soon"}).content.decode()
     assert soon.number in listed and "EXP-1" not in listed
 
