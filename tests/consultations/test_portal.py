@@ -198,13 +198,25 @@ def test_concierge_hours_edited_in_the_admin_are_audited(
     assert page.status_code == 200
     form = page.context["adminform"].form
     data = {k: v for k, v in form.initial.items() if v is not None}
-    data.update({"kind": host.kind, "user": host.user_id, "name": "Carmen (Madrid)",
-                 "time_zone": "Europe/Madrid", "is_active": "on"})
+    data.update(
+        {
+            "kind": host.kind,
+            "user": host.user_id,
+            "name": "Carmen (Madrid)",
+            "time_zone": "Europe/Madrid",
+            "is_active": "on",
+        }
+    )
     for formset in page.context["inline_admin_formsets"]:
         fs = formset.formset
-        data.update({f"{fs.prefix}-TOTAL_FORMS": str(fs.total_form_count()),
-                     f"{fs.prefix}-INITIAL_FORMS": str(fs.initial_form_count()),
-                     f"{fs.prefix}-MIN_NUM_FORMS": "0", f"{fs.prefix}-MAX_NUM_FORMS": "1000"})
+        data.update(
+            {
+                f"{fs.prefix}-TOTAL_FORMS": str(fs.total_form_count()),
+                f"{fs.prefix}-INITIAL_FORMS": str(fs.initial_form_count()),
+                f"{fs.prefix}-MIN_NUM_FORMS": "0",
+                f"{fs.prefix}-MAX_NUM_FORMS": "1000",
+            }
+        )
         for index, inline in enumerate(fs.forms):
             for name, field in inline.fields.items():
                 value = inline.initial.get(name, field.initial)
@@ -216,3 +228,34 @@ def test_concierge_hours_edited_in_the_admin_are_audited(
     response = client.post(url, data)
     assert response.status_code == 302, response.context["adminform"].form.errors
     assert AuditEvent.objects.filter(action="consultations.host.changed").exists()
+
+
+def test_staff_book_for_a_patient_in_the_admin_on_the_hosts_clock(
+    alice_case: Case, calendars: Calendars, personas: Personas
+) -> None:
+    client = _client(personas.concierge)
+    start = host_time(calendars.concierge, 3, 11)
+    local = start.astimezone(calendars.concierge.zone)
+    response = client.post(
+        "/admin/consultations/booking/add/",
+        {
+            "case_reference": alice_case.reference,
+            "consultation_type": calendars.concierge_call.pk,
+            "day": local.date().isoformat(),
+            "at": local.strftime("%H:%M"),
+            "question": "",
+        },
+    )
+    assert response.status_code == 302, response.content[:800]
+    booking = Booking.objects.get()
+    assert booking.start_at == start and booking.booked_by == personas.concierge
+    refused = client.post(
+        "/admin/consultations/booking/add/",
+        {
+            "case_reference": alice_case.reference,
+            "consultation_type": calendars.clinic_b_call.pk,
+            "day": local.date().isoformat(),
+            "at": "11:00",
+        },
+    )
+    assert refused.status_code == 200 and "Share your case" in refused.content.decode()

@@ -222,3 +222,47 @@ def test_cancelling_inside_the_notice_is_refused_with_the_reason_why(
     assert 'id="too-late"' in page and 'id="cancel-submit"' not in page
     booking.refresh_from_db()
     assert booking.status == BookingStatus.CONFIRMED
+
+
+def test_a_document_uploaded_with_the_booking_is_sanitised_into_the_case_and_attached(
+    alice_case: Case, calendars: Calendars, case_client: Callable[[Case], Client]
+) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.intake.files import pdf_bytes
+
+    client = case_client(alice_case)
+    before = alice_case.documents.count()
+    url = f"/consultations/case/{alice_case.reference}/book/{calendars.concierge_call.pk}/"
+    response = client.post(
+        url,
+        {
+            "start": _value(host_time(calendars.concierge, 3, 10)),
+            "doc_type": "lab",
+            "upload": SimpleUploadedFile("bloods.pdf", pdf_bytes(), "application/pdf"),
+        },
+    )
+    assert response.status_code == 302, response.content[:500]
+    booking = Booking.objects.get()
+    assert booking.document is not None and booking.document.case_id == alice_case.pk
+    assert booking.document.doc_type == "lab"
+    assert alice_case.documents.count() == before + 1
+
+
+def test_a_refused_upload_books_nothing(
+    alice_case: Case, calendars: Calendars, case_client: Callable[[Case], Client]
+) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client = case_client(alice_case)
+    url = f"/consultations/case/{alice_case.reference}/book/{calendars.concierge_call.pk}/"
+    response = client.post(
+        url,
+        {
+            "start": _value(host_time(calendars.concierge, 3, 10)),
+            "doc_type": "lab",
+            "upload": SimpleUploadedFile("run.exe", b"MZ\x90\x00" * 64, "application/pdf"),
+        },
+    )
+    assert response.status_code == 400
+    assert not Booking.objects.exists()
