@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 
 from .base import *  # noqa: F403
-from .base import DATABASES, REDIS_URL, VAR_DIR, celery_queues
+from .base import DATABASES, INSTALLED_APPS, REDIS_URL, VAR_DIR, celery_queues, env
 
 # Playwright's sync API runs an event loop in the test thread; the ORM calls
 # the test makes around it are still synchronous and safe.
@@ -46,6 +46,13 @@ CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE") or f"test-{os.getpid(
 CELERY_MAIL_QUEUE, CELERY_FILES_QUEUE, CELERY_TASK_ROUTES = celery_queues(
     CELERY_TASK_DEFAULT_QUEUE
 )
+# Worker and dispatcher processes spawned by the reliability tests
+# (tests/core/outbox_harness.py) send to that test's own SMTP sink and know its
+# test notification kinds; the suite's own process never sets these.
+if os.environ.get("TEST_EMAIL_URL"):
+    vars().update(env.email_url("TEST_EMAIL_URL"))
+if os.environ.get("OUTBOX_TEST_KINDS") == "1":
+    INSTALLED_APPS = [*INSTALLED_APPS, "tests.core.outbox_app.OutboxTestKindsConfig"]
 # Retries come round in seconds, not minutes, so reliability tests finish.
 OUTBOX_RETRY_BASE_SECONDS = float(os.environ.get("OUTBOX_RETRY_BASE_SECONDS", "0.5"))
 OUTBOX_RETRY_MAX_SECONDS = float(os.environ.get("OUTBOX_RETRY_MAX_SECONDS", "5"))
