@@ -20,7 +20,7 @@ from core.notifications.models import Notification
 from intake.models import CaseStatus
 
 from .escalation import REASON_LABELS
-from .instruments import EXPECTATIONS, OFFSET_DAYS
+from .instruments import EXPECTATIONS, EXPERIENCE_REVIEW_AT, OFFSET_DAYS, OUTCOME_REVIEW_AT
 from .links import stop_token
 from .models import CheckIn, CheckInStatus, ScheduleStatus
 from .services.checkins import checkin_link_issue
@@ -68,6 +68,8 @@ class _CheckInMail(NotificationKind):
             "days_after": OFFSET_DAYS[about.time_point],
             "stop_url": stop_url,
             "stop_text": _("Pause or stop follow-up e-mails"),
+            "invites_review": about.time_point in (EXPERIENCE_REVIEW_AT, OUTCOME_REVIEW_AT)
+            and not about.side_effects_only,
         }
 
     def extras(self, notification: Notification, about: Any, reader: Reader) -> Extras:
@@ -98,6 +100,11 @@ class CheckInReminder(_CheckInMail):
 class _EventMail(NotificationKind):
     def about_queryset(self, model: type[Any]) -> QuerySet[Any]:
         return model._default_manager.select_related("clinic", "check_in__schedule__case")
+
+    def is_wanted(self, notification: Notification, about: Any) -> bool:
+        # A withdrawal stops every e-mail about the case at once, these too: the open
+        # event still tops the admin and the staff dashboard, and holds any erasure.
+        return about is not None and about.check_in.schedule.case.status != CaseStatus.WITHDRAWN
 
     def context(self, notification: Notification, about: Any, reader: Reader) -> dict[str, Any]:
         return {

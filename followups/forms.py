@@ -7,6 +7,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.languages import CONTENT_LANGUAGES
+
 from .instruments import CareVisit, Pgic, Severity, SideEffect
 from .models import Relatedness
 
@@ -108,4 +110,27 @@ class ClinicRelatednessForm(forms.Form):
     relatedness = forms.ChoiceField(
         label=_("How related to the treatment is this event, in your clinic's view?"),
         choices=Relatedness.choices, widget=RADIO,
+    )
+
+
+class ReviewForm(forms.Form):
+    rating = forms.TypedChoiceField(
+        label=_("Your rating of the clinic"),
+        choices=[(5, _("5 - excellent")), (4, _("4 - good")), (3, _("3 - fair")),
+                 (2, _("2 - poor")), (1, _("1 - very poor"))],
+        coerce=int, widget=RADIO,
+    )
+    body = forms.CharField(
+        label=_("Your review"), max_length=5000,
+        help_text=_("What went well, what did not, and what should the next patient know?"),
+        widget=forms.Textarea(attrs={"rows": 5, "class": "form-control"}),
+    )
+    author_display_name = forms.CharField(
+        label=_("Shown as"), max_length=60,
+        help_text=_("For example: Maria, 58, Canada. Never your e-mail address."),
+        widget=forms.TextInput(attrs={"class": "form-control", "autocomplete": "off"}),
+    )
+    language = forms.ChoiceField(
+        label=_("Language you wrote it in"), choices=CONTENT_LANGUAGES,
+        widget=forms.Select(attrs={"class": "form-select"}),
     )

@@ -12,6 +12,7 @@ urlpatterns = [
     path("c/<str:token>/", views.start, name="start"),
     path("check-in/<int:page>/", views.checkin_page, name="page"),
     path("check-in/done/", views.done, name="done"),
+    path("check-in/review/", views.review, name="review"),
     path("stop/<str:token>/", views.stop, name="stop"),
     path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
 ]

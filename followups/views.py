@@ -23,12 +23,14 @@ from core.sessions import SessionKind, session_begin
 from intake.views.common import rate_limited
 
 from . import selectors, services
-from .forms import ClinicRelatednessForm, LastPage, PainPage, SideEffectsPage
+from .forms import ClinicRelatednessForm, LastPage, PainPage, ReviewForm, SideEffectsPage
 from .instruments import EXPECTATIONS, asks_long_instrument
 from .links import schedule_for_stop_token
 from .models import CheckIn, ScheduleStatus
+from .services.reviews import checkin_review_submit, review_stage_for
 
 SESSION_CHECKIN = "followups_checkin"
+SESSION_DONE = "followups_done"
 PAGES = (1, 2, 3)
 
 limit_links = ratelimit(group="followups.links", key="ip", rate="30/m", method=ALL, block=False)
@@ -99,7 +101,7 @@ def checkin_page(request: HttpRequest, page: int) -> HttpResponse:
             if page == PAGES[-1]:
                 services.checkin_submit(check_in=check_in, request=request)
                 request.session.pop(SESSION_CHECKIN, None)
-                request.session["followups_done"] = check_in.pk
+                request.session[SESSION_DONE] = check_in.pk
                 return redirect("followups:done")
         except DomainError as exc:
             form.add_error(None, str(exc))
@@ -108,13 +110,39 @@ def checkin_page(request: HttpRequest, page: int) -> HttpResponse:
     return render(request, "followups/page.html", {**ctx, "form": form})
 
 
+def _done_checkin(request: HttpRequest) -> CheckIn | None:
+    pk = request.session.get(SESSION_DONE)
+    return selectors.answered_checkin(pk) if isinstance(pk, int) else None
+
+
 @never_cache
 def done(request: HttpRequest) -> HttpResponse:
-    pk = request.session.get("followups_done")
-    check_in = selectors.answered_checkin(pk) if isinstance(pk, int) else None
+    check_in = _done_checkin(request)
     if check_in is None:
         return _invalid(request)
-    return render(request, "followups/done.html", _page_context(check_in))
+    return render(request, "followups/done.html", _page_context(
+        check_in, review_stage=review_stage_for(check_in)))
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def review(request: HttpRequest) -> HttpResponse:
+    """The review the 1-week (experience) and 6-month (outcome) check-ins invite."""
+    check_in = _done_checkin(request)
+    stage = review_stage_for(check_in) if check_in is not None else None
+    if check_in is None or stage is None:
+        return _invalid(request)
+    patient = check_in.schedule.case.patient
+    form = ReviewForm(request.POST or None, initial={"language": patient.language})
+    if request.method == "POST" and form.is_valid():
+        try:
+            checkin_review_submit(check_in=check_in, request=request, **form.cleaned_data)
+        except DomainError as exc:
+            form.add_error(None, str(exc))
+        else:
+            return render(request, "followups/review_thanks.html", _page_context(check_in))
+    return render(request, "followups/review.html",
+                  _page_context(check_in, form=form, review_stage=stage))
 
 
 @never_cache
@@ -182,4 +210,7 @@ def clinic_events(request: HttpRequest) -> HttpResponse:
     return render(request, "followups/clinic_events.html", {"events": events})
 
 
-__all__ = ["checkin_page", "clinic_event", "clinic_events", "done", "start", "stop", "unsubscribe"]
+__all__ = [
+    "checkin_page", "clinic_event", "clinic_events", "done", "review", "start", "stop",
+    "unsubscribe",
+]

@@ -16,7 +16,7 @@ from .offering import (
     Route,
 )
 from .rates import ExchangeRateSource
-from .reviews import ModerationReason, Review, ReviewStatus
+from .reviews import ModerationReason, Review, ReviewStage, ReviewStatus
 from .taxonomy import Condition, ConditionCategory
 from .vetting import (
     ALLOGENEIC_BADGE_KINDS,
@@ -77,6 +77,7 @@ __all__ = [
     "OfferingStatus",
     "Review",
     "ReviewQueueReason",
+    "ReviewStage",
     "ReviewStatus",
     "Route",
     "VettingDecision",

@@ -30,6 +30,13 @@ class ModerationReason(models.TextChoices):
     NOT_A_PATIENT = "not_a_patient", _("The author was not treated at this clinic")
 
 
+class ReviewStage(models.TextChoices):
+    """When the patient wrote it: the experience soon after treatment, or the outcome months on."""
+
+    EXPERIENCE = "experience", _("The experience of treatment")
+    OUTCOME = "outcome", _("The result, months later")
+
+
 class Review(TimeStampedModel):
     """One patient's review of a clinic where they completed a treatment.
 
@@ -41,7 +48,7 @@ class Review(TimeStampedModel):
 
     # Clinics may never set any of these (mass-assignment guard for the portal).
     SYSTEM_FIELDS: ClassVar[frozenset[str]] = frozenset(
-        {"id", "clinic", "author", "rating", "body", "language", "status", "treatment_ref",
+        {"id", "clinic", "author", "stage", "rating", "body", "language", "status", "treatment_ref",
          "treatment_verified_at", "treatment_verified_by", "moderation_reason",
          "moderation_note", "moderated_at", "moderated_by", "created_at", "updated_at"}
     )
@@ -50,6 +57,10 @@ class Review(TimeStampedModel):
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("author"), null=True, blank=True,
         on_delete=models.SET_NULL, related_name="clinic_reviews",
+    )
+    stage = models.CharField(
+        _("written about"), max_length=10, choices=ReviewStage.choices,
+        default=ReviewStage.EXPERIENCE,
     )
     author_display_name = models.CharField(
         _("shown as"), max_length=60, help_text=_("e.g. 'Maria, 58, Canada'. Never an e-mail.")
@@ -117,8 +128,10 @@ class Review(TimeStampedModel):
                 | ~models.Q(reply_body="") & models.Q(replied_at__isnull=False),
                 name="clinics_review_reply_has_time",
             ),
+            # One about the experience and one about the outcome, per patient and clinic.
             models.UniqueConstraint(
-                fields=["clinic", "author"], name="clinics_review_one_per_author_and_clinic"
+                fields=["clinic", "author", "stage"],
+                name="clinics_review_one_per_author_clinic_and_stage",
             ),
         ]
 

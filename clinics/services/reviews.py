@@ -11,7 +11,7 @@ from core.audit import audit_event_record
 from core.exceptions import DomainError
 from core.models import User
 
-from ..models import Clinic, ModerationReason, Review, ReviewStatus
+from ..models import Clinic, ModerationReason, Review, ReviewStage, ReviewStatus
 from ..review_verification import treatment_verified
 from ._common import (
     is_member,
@@ -33,8 +33,11 @@ def _refuse_clinic_insider(clinic: Clinic, author: User | None) -> None:
 def review_submit(
     *, clinic: Clinic, author: User, rating: int, body: str, author_display_name: str,
     acting_user: User | None, treatment_ref: str = "", request: HttpRequest | None = None,
+    stage: str = ReviewStage.EXPERIENCE, language: str = "",
 ) -> Review:
-    """A patient's review. Published at once when a registered verifier confirms that
+    """A patient's review (of the experience, or months later of the outcome).
+
+    Published at once when a registered verifier confirms that
     ``treatment_ref`` is a completed treatment of ``author`` at ``clinic``
     (``clinics.review_verification``); otherwise it waits for staff to confirm the
     treatment. The rating never affects whether it is published. Side effects: audit row.
@@ -50,8 +53,10 @@ def review_submit(
     review = Review(
         clinic=clinic, author=author, rating=rating, body=body.strip(),
         author_display_name=author_display_name.strip(),
-        treatment_ref=treatment_ref if verified else "",
+        treatment_ref=treatment_ref if verified else "", stage=stage,
     )
+    if language:
+        review.language = language
     if verified:
         review.treatment_verified_at = now
         review.status = ReviewStatus.PUBLISHED
@@ -65,7 +70,8 @@ def review_submit(
         ) from None
     audit_event_record(
         action="clinics.review.submitted", acting_user=acting_user, target=review,
-        request=request, data={"clinic": clinic.pk, "status": review.status},
+        request=request,
+        data={"clinic": clinic.pk, "status": review.status, "stage": review.stage},
     )
     return review
 
