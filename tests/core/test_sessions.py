@@ -189,3 +189,11 @@ def test_removing_or_resetting_a_factor_also_ends_the_other_sessions(
     )
     response = other.get(reverse("portal:home"))
     assert response["Location"].startswith(reverse("account_login"))
+
+
+def test_the_admin_shows_the_same_warning(client: Client, personas: Any) -> None:
+    client.force_login(personas.concierge)
+    html = client.get(reverse("admin:index")).content.decode()
+    assert 'id="session-timeout"' in html
+    assert "/static/js/session-timeout.js" in html
+    assert 'data-remaining="9' in html or 'data-remaining="8' in html  # 15 minutes, give or take
