@@ -33,8 +33,16 @@ def test_seed_demo_adds_consultations_and_is_idempotent() -> None:
     harvest = plan.phases.get(kind=PhaseKind.HARVEST)
     assert harvest.booking is not None and plan.is_two_phase
     assert TreatmentRecord.objects.filter(status=RecordStatus.COMPLETED).count() == 1
-    counts = (Host.objects.count(), Booking.objects.count(), TreatmentPlan.objects.count(),
-              TreatmentRecord.objects.count())
+    counts = (
+        Host.objects.count(),
+        Booking.objects.count(),
+        TreatmentPlan.objects.count(),
+        TreatmentRecord.objects.count(),
+    )
     call_command("seed_demo", stdout=StringIO())
-    assert counts == (Host.objects.count(), Booking.objects.count(),
-                      TreatmentPlan.objects.count(), TreatmentRecord.objects.count())
+    assert counts == (
+        Host.objects.count(),
+        Booking.objects.count(),
+        TreatmentPlan.objects.count(),
+        TreatmentRecord.objects.count(),
+    )
