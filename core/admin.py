@@ -3,16 +3,20 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from django.apps import apps
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import ValidationError
+from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from .admin_access import ConciergeAdminMixin
-from .audit import audit_event_record
+from .admin_access import ConciergeAdminMixin, is_concierge
+from .admin_audit import TRAIL_PARAMETER
+from .audit import audit_event_record, trail_filter
 from .exceptions import DomainError
 from .models import AuditEvent, Heartbeat, Notification, NotificationStatus, User
 from .notifications.services import notification_cancel, notification_resend
@@ -76,13 +80,64 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
+class TrailFilter(admin.SimpleListFilter):
+    """``?trail=intake.case:42``: the rows about a record and everything filed under it.
+
+    Linked from the change page of every patient-data record
+    (``core.admin_audit``); a record is named by label and id only, so the filter
+    never reads (or shows) the record itself.
+    """
+
+    title = _("trail of")
+    parameter_name = TRAIL_PARAMETER
+
+    def _record(self) -> models.Model | None:
+        label, _sep, pk = (self.value() or "").partition(":")
+        try:
+            model = apps.get_model(label)
+            return model(pk=model._meta.pk.to_python(pk))  # type: ignore[union-attr]
+        except (LookupError, ValueError, ValidationError):
+            return None
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        record = self._record()
+        if record is None:
+            return []
+        return [(str(self.value()), f"{record._meta.verbose_name} #{record.pk}")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        if self.value() is None:
+            return queryset
+        record = self._record()
+        return queryset.filter(trail_filter(record)) if record is not None else queryset.none()
+
+
 @admin.register(AuditEvent)
 class AuditEventAdmin(ReadOnlyAdmin):
-    list_display = ("created_at", "actor_label", "action", "target_type", "target_id", "ip_address")
-    list_filter = ("action", "target_type")
+    """The trail, read-only: the application's database role cannot change it either."""
+
+    list_display = (
+        "created_at", "actor_label", "action", "target_type", "target_id", "subject_display",
+        "ip_address",
+    )
+    list_filter = (TrailFilter, "action", "target_type")
     search_fields = ("actor_label", "action", "target_id")
-    list_select_related = ("target_type",)
+    list_select_related = ("target_type", "subject_type")
     date_hierarchy = "created_at"
+    show_full_result_count = False
+
+    # Concierge staff read the trail (ids and field names, never a patient's values).
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return is_concierge(request) or super().has_module_permission(request)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_concierge(request) or super().has_view_permission(request, obj)
+
+    @admin.display(description=_("filed under"), ordering="subject_id")
+    def subject_display(self, obj: AuditEvent) -> str:
+        if obj.subject_type is None:
+            return "-"
+        return f"{obj.subject_type.app_label}.{obj.subject_type.model} #{obj.subject_id}"
 
 
 @admin.register(Heartbeat)

@@ -17,6 +17,7 @@ from django.db import models
 from django.db.models import prefetch_related_objects
 from django.http import HttpRequest, HttpResponse
 
+from .admin_audit import AccessAuditAdminMixin
 from .models import Role
 
 _CACHE_ATTR = "_is_concierge"
@@ -101,11 +102,12 @@ def admin_login_guard(login_view: Callable[..., HttpResponse]) -> Callable[..., 
     return guarded
 
 
-class ConciergeAdminMixin:
+class ConciergeAdminMixin(AccessAuditAdminMixin):
     """View and change for concierge staff; add/delete only where a subclass opts in.
 
     Patient data is created through the intake's services and erased by the erasure
     service, never by an admin button; subclasses opt in where that makes sense.
+    Every look at a patient-data row is audited (``core.admin_audit``).
     """
 
     allow_add = False

@@ -136,6 +136,13 @@ class AuditEvent(models.Model):
 
     ``data`` carries ids, field names and states, never patient free text:
     the audit trail must be safe to show to any concierge.
+
+    Append-only for the application: its database role may INSERT and SELECT
+    here, never UPDATE or DELETE (docs/deploy.md, "Database roles"). So nothing
+    may cascade into this table: the actor is kept as a bare id (no database
+    constraint, nothing set to NULL when a user goes) beside ``actor_label``.
+    ``subject`` is the record the target belongs to (``core.privacy``: a
+    document's case), so a case's trail is one indexed lookup.
     """
 
     created_at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
@@ -144,7 +151,8 @@ class AuditEvent(models.Model):
         verbose_name=_("actor"),
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
         related_name="+",
     )
     actor_label = models.CharField(_("actor label"), max_length=254)
@@ -153,6 +161,15 @@ class AuditEvent(models.Model):
         ContentType, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     target_id = models.CharField(_("target id"), max_length=64, blank=True)
+    subject_type = models.ForeignKey(
+        ContentType,
+        verbose_name=_("subject type"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    subject_id = models.CharField(_("subject id"), max_length=64, blank=True)
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     data = models.JSONField(_("details"), default=dict, blank=True, encoder=DjangoJSONEncoder)
 
@@ -160,7 +177,10 @@ class AuditEvent(models.Model):
         verbose_name = _("audit event")
         verbose_name_plural = _("audit events")
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["target_type", "target_id"], name="core_audit_target_idx")]
+        indexes = [
+            models.Index(fields=["target_type", "target_id"], name="core_audit_target_idx"),
+            models.Index(fields=["subject_type", "subject_id"], name="core_audit_subject_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_label} {self.action}"

@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from timezone_field import TimeZoneField
 
 from core.models import TimeStampedModel
+from core.privacy import holds_patient_data
 from core.transitions import StatusMachine, TransitionTable
 
 from .constraints import PostgresExclusionConstraint, TsTzRange
@@ -51,6 +52,7 @@ class BookingQuerySet(models.QuerySet["Booking"]):
         return self.filter(blocked_start__lt=end, blocked_end__gt=start)
 
 
+@holds_patient_data(subject="case")
 class Booking(StatusMachine, TimeStampedModel):
     """A patient's consultation with a host. Rescheduling moves it; the history keeps the old time.
 
@@ -213,6 +215,7 @@ class BookingAction(models.TextChoices):
     NO_SHOW = "no_show", _("No-show")
 
 
+@holds_patient_data(subject="booking__case")
 class BookingEvent(models.Model):
     """One change to a booking: reschedules keep the old time here, cancellations the reason."""
 
@@ -261,6 +264,7 @@ def hash_link_token(raw: str) -> str:
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()
 
 
+@holds_patient_data(subject="booking__case")
 class BookingLink(models.Model):
     """A link in an e-mail that lets the patient reschedule or cancel one booking.
 

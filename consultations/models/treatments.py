@@ -20,6 +20,7 @@ from simple_history.models import HistoricalRecords
 
 from clinics.models import CellOrigin, Manipulation, Route
 from core.models import TimeStampedModel
+from core.privacy import holds_patient_data
 from core.transitions import StatusMachine, TransitionTable
 
 # Cultured autologous cells: harvest, ~6 weeks in the lab, then treatment.
@@ -47,6 +48,7 @@ def needs_two_phases(offering: object) -> bool:
     )
 
 
+@holds_patient_data(subject="case")
 class TreatmentPlan(StatusMachine, TimeStampedModel):
     """What a clinic plans for a patient after a consultation: offering, dates, stay."""
 
@@ -149,6 +151,7 @@ class TreatmentPlan(StatusMachine, TimeStampedModel):
         return bool(self.offering_id) and needs_two_phases(self.offering)
 
 
+@holds_patient_data(subject="plan__case")
 class TreatmentPhase(models.Model):
     """One visit of a plan: a single treatment, or the harvest and the treatment weeks later.
 
@@ -202,6 +205,7 @@ class TreatmentRecordQuerySet(models.QuerySet["TreatmentRecord"]):
         return self.filter(status=RecordStatus.COMPLETED)
 
 
+@holds_patient_data(subject="case")
 class TreatmentRecord(StatusMachine, TimeStampedModel):
     """What was done: date, offering, cells, route and site, the lot, and who treated.
 

@@ -7,9 +7,12 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.privacy import holds_patient_data
+
 from ..instruments import CareVisit, Pgic
 
 
+@holds_patient_data(subject="check_in__schedule__case")
 class CheckInAnswer(models.Model):
     check_in = models.OneToOneField(
         "followups.CheckIn", verbose_name=_("check-in"), on_delete=models.CASCADE,

@@ -8,6 +8,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.privacy import holds_patient_data
 from core.transitions import StatusMachine, TransitionTable
 
 
@@ -40,6 +41,7 @@ class EventStatus(models.TextChoices):
 E = EventStatus
 
 
+@holds_patient_data(subject="schedule__case")
 class AdverseEvent(StatusMachine, models.Model):
     """A red-flag answer a human must see the same day. Closing needs a staff grading."""
 
@@ -130,6 +132,7 @@ class TaskStatus(models.TextChoices):
     DONE = "done", _("Done")
 
 
+@holds_patient_data(subject="check_in__schedule__case")
 class StaffTask(StatusMachine, models.Model):
     TRANSITIONS = TransitionTable(
         {TaskStatus.OPEN: {TaskStatus.DONE}, TaskStatus.DONE: {TaskStatus.OPEN}}

@@ -8,11 +8,14 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.privacy import holds_patient_data
+
 
 def hash_token(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
+@holds_patient_data(subject="check_in__schedule__case")
 class CheckInLink(models.Model):
     check_in = models.ForeignKey(
         "followups.CheckIn", verbose_name=_("check-in"), on_delete=models.CASCADE,

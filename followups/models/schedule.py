@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from clinics.models import ConditionCategory
+from core.privacy import holds_patient_data
 from core.transitions import StatusMachine, TransitionTable
 
 from ..instruments import DEFAULT_TIME_POINTS, TimePoint
@@ -56,6 +57,7 @@ class ScheduleTemplate(models.Model):
         self.time_points = [p for p in DEFAULT_TIME_POINTS if p in points]
 
 
+@holds_patient_data(subject="case")
 class FollowUpSchedule(StatusMachine, models.Model):
     TRANSITIONS = TransitionTable(
         {
@@ -117,6 +119,7 @@ C = CheckInStatus
 OPEN_CHECKIN_STATUSES = (C.SCHEDULED, C.INVITED)
 
 
+@holds_patient_data(subject="schedule__case")
 class CheckIn(StatusMachine, models.Model):
     TRANSITIONS = TransitionTable(
         {

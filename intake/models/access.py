@@ -9,6 +9,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.privacy import holds_patient_data
+
 
 class TokenPurpose(models.TextChoices):
     RESUME = "resume", _("Resume a draft intake")
@@ -19,6 +21,7 @@ def hash_token(raw: str) -> str:
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()
 
 
+@holds_patient_data(subject="case")
 class AccessToken(models.Model):
     """A single-purpose link. Only the SHA-256 of the token is stored.
 
@@ -76,6 +79,7 @@ class AccessToken(models.Model):
         return self.revoked_at is None and self.expires_at > now
 
 
+@holds_patient_data(subject="case")
 class PrivacyConsent(models.Model):
     """The privacy notice a patient accepted, when, and from where."""
 

@@ -15,6 +15,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.privacy import holds_patient_data
 from core.transitions import StatusMachine, TransitionTable
 
 
@@ -28,6 +29,7 @@ class StudyArchiveStatus(models.TextChoices):
 IN_PROGRESS_ARCHIVE_STATUSES = (StudyArchiveStatus.REQUESTED, StudyArchiveStatus.BUILDING)
 
 
+@holds_patient_data(subject="case")
 class StudyArchive(StatusMachine, models.Model):
     """One requested zip of a shared case's imaging for one clinic."""
 

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from core.models import TimeStampedModel
+from core.privacy import holds_patient_data
 from core.transitions import StatusMachine, TransitionTable
 
 # No 0/O, 1/I/L, 5/S, 8/B, 2/Z: a reference read over the phone survives.
@@ -89,6 +90,7 @@ class TravelWindow(models.TextChoices):
     EXPLORING = "exploring", _("Just exploring for now")
 
 
+@holds_patient_data(owner="patient")
 class Case(StatusMachine, TimeStampedModel):
     """Everything a patient told us in the intake, plus triage state.
 

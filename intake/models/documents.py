@@ -7,6 +7,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.privacy import holds_patient_data
 from core.uploads import burned_in
 
 
@@ -56,6 +57,7 @@ class PixelsFlag(models.TextChoices):
     )
 
 
+@holds_patient_data(subject="case")
 class CaseDocument(models.Model):
     """One sanitized file in private storage; served only by authorising views."""
 

@@ -7,12 +7,15 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.privacy import holds_patient_data
+
 
 class MessageSender(models.TextChoices):
     PATIENT = "patient", _("Patient")
     CONCIERGE = "concierge", _("Concierge")
 
 
+@holds_patient_data(subject="case")
 class CaseMessage(models.Model):
     case = models.ForeignKey(
         "intake.Case", verbose_name=_("case"), on_delete=models.CASCADE, related_name="messages"

@@ -15,6 +15,7 @@ from simple_history.models import HistoricalRecords
 from timezone_field import TimeZoneField
 
 from core.models import TimeStampedModel
+from core.privacy import holds_patient_data
 
 # Nobody alive was born before this; an earlier date is a typo (or a probe).
 EARLIEST_BIRTH_YEAR = 1900
@@ -27,6 +28,7 @@ class Sex(models.TextChoices):
     UNDISCLOSED = "undisclosed", _("Prefer not to say")
 
 
+@holds_patient_data()
 class Patient(TimeStampedModel):
     """A person who started an intake. One patient may have several cases."""
 

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from core.privacy import holds_patient_data
 from core.transitions import StatusMachine, TransitionTable
 
 
@@ -16,6 +17,7 @@ class ClinicShareQuerySet(models.QuerySet["ClinicShare"]):
         return self.filter(revoked_at__isnull=True)
 
 
+@holds_patient_data(subject="case")
 class ClinicShare(models.Model):
     """The patient's consent for one clinic to see their case. Revocable.
 
@@ -69,6 +71,7 @@ class ProposalStatus(models.TextChoices):
     SUPERSEDED = "superseded", _("Superseded")
 
 
+@holds_patient_data(subject="case")
 class Proposal(StatusMachine, models.Model):
     """Clinics staff propose to a patient; the patient sees it once sent."""
 
@@ -132,6 +135,7 @@ class Proposal(StatusMachine, models.Model):
         return f"{self.case} proposal #{self.pk}"
 
 
+@holds_patient_data(subject="proposal__case")
 class ProposedClinic(models.Model):
     proposal = models.ForeignKey(
         Proposal, verbose_name=_("proposal"), on_delete=models.CASCADE, related_name="items"
