@@ -30,3 +30,25 @@ def portal_section_register(section: PortalSection) -> None:
 
 def registered_portal_sections() -> list[PortalSection]:
     return sorted(_REGISTRY.values(), key=lambda s: (s.order, s.key))
+
+
+@dataclass(frozen=True)
+class PortalLink:
+    """A link in the portal's top navigation to a page of a higher app (no clinic slug)."""
+
+    key: str
+    label: Any
+    url_name: str
+    order: int = 100
+
+
+_LINKS: dict[str, PortalLink] = {}
+
+
+def portal_link_register(link: PortalLink) -> None:
+    """Add (or, on re-import, replace) a top-navigation link by its key."""
+    _LINKS[link.key] = link
+
+
+def registered_portal_links() -> list[PortalLink]:
+    return sorted(_LINKS.values(), key=lambda s: (s.order, s.key))

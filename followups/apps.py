@@ -10,6 +10,7 @@ class FollowupsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from clinics.portal_menu import PortalSection, portal_section_register
         from clinics.profile_sections import profile_section_register
         from core.dashboard import dashboard_register
 
@@ -19,3 +20,5 @@ class FollowupsConfig(AppConfig):
 
         dashboard_register("followups", followups_tiles, order=5)
         profile_section_register("followups.outcomes", outcome_card, order=50)
+        portal_section_register(PortalSection(
+            "followups", _("Adverse events"), "followups_portal:clinic_events", order=90))

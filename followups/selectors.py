@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
+from clinics.models import ClinicMembership
 from core.models import User
 
 from .instruments import SideEffect
@@ -63,3 +64,9 @@ def clinic_events(*, user: User) -> QuerySet[AdverseEvent]:
 
 def clinic_event_or_none(*, pk: int, user: User) -> AdverseEvent | None:
     return clinic_events(user=user).filter(pk=pk).first()
+
+
+def is_member(*, user: User, slug: str) -> bool:
+    return ClinicMembership.objects.filter(
+        user=user, user__is_active=True, clinic__slug=slug
+    ).exists()

@@ -205,8 +205,13 @@ def clinic_event(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def clinic_events(request: HttpRequest) -> HttpResponse:
+def clinic_events(request: HttpRequest, slug: str | None = None) -> HttpResponse:
+    """Adverse events of the user's clinics (or of one of them); another clinic's is a 404."""
     events = selectors.clinic_events(user=request.user)  # type: ignore[arg-type]
+    if slug is not None:
+        events = events.filter(clinic__slug=slug)
+        if not selectors.is_member(user=request.user, slug=slug):  # type: ignore[arg-type]
+            raise Http404
     return render(request, "followups/clinic_events.html", {"events": events})
 
 

@@ -10,9 +10,13 @@ class IntakeConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from clinics.portal_menu import PortalLink, portal_link_register
         from core.dashboard import dashboard_register
 
         from . import emails  # noqa: F401 - registers intake's notification kinds
         from .dashboard import intake_tiles
 
         dashboard_register("intake", intake_tiles, order=10)
+        portal_link_register(
+            PortalLink("cases", _("Shared patient cases"), "portal_cases:list", order=10)
+        )

@@ -224,3 +224,21 @@ def test_staff_cannot_close_an_event_before_grading_it(
     assert event.status == EventStatus.CLOSED and event.graded_by == personas.concierge
     actions = set(AuditEvent.objects.values_list("action", flat=True))
     assert {"followups.adverse_event_graded", "followups.adverse_event_closed"} <= actions
+
+
+def test_the_clinic_portal_lists_its_adverse_events_and_refuses_another_clinics(
+    client: Client, check_in: Any, personas: Any
+) -> None:
+    c = Client()
+    c.post(open_link(c, check_in))
+    answer_all(c, FEVER_PAGE_2)
+    reference = check_in.schedule.case.reference
+    client.force_login(personas.clinic_a_staff)
+    own = client.get(f"/portal/follow-ups/{personas.clinic_a.slug}/events/")
+    assert own.status_code == 200 and reference.encode() in own.content
+    other = client.get(f"/portal/follow-ups/{personas.clinic_b.slug}/events/")
+    assert other.status_code == 404 and reference.encode() not in other.content
+    # The portal's own pages link to it, and to the shared cases (registered, not hard-coded).
+    home = client.get(f"/portal/{personas.clinic_a.slug}/").content.decode()
+    assert f"/portal/follow-ups/{personas.clinic_a.slug}/events/" in home
+    assert "/portal/cases/" in home
