@@ -27,6 +27,7 @@ from .forms import ClinicRelatednessForm, LastPage, PainPage, ReviewForm, SideEf
 from .instruments import EXPECTATIONS, asks_long_instrument
 from .links import schedule_for_stop_token
 from .models import CheckIn, ScheduleStatus
+from .services.access_log import adverse_event_view_record, checkin_view_record
 from .services.reviews import checkin_review_submit, review_stage_for
 
 SESSION_CHECKIN = "followups_checkin"
@@ -93,6 +94,8 @@ def checkin_page(request: HttpRequest, page: int) -> HttpResponse:
         return _invalid(request)
     ctx = _page_context(check_in, page=page)
     form = _form_for(page, check_in, ctx, request.POST if request.method == "POST" else None)
+    if request.method == "GET":
+        checkin_view_record(check_in=check_in, page=page, request=request)
     if request.method == "POST" and form.is_valid():
         values = form.answer_values() if page == 2 else dict(form.cleaned_data)
         try:
@@ -189,6 +192,10 @@ def clinic_event(request: HttpRequest, pk: int) -> HttpResponse:
     event = selectors.clinic_event_or_none(pk=pk, user=request.user)  # type: ignore[arg-type]
     if event is None:
         raise Http404
+    if request.method == "GET":
+        adverse_event_view_record(
+            event=event, acting_user=request.user, request=request  # type: ignore[arg-type]
+        )
     form = ClinicRelatednessForm(request.POST or None,
                                  initial={"relatedness": event.clinic_relatedness})
     if request.method == "POST" and form.is_valid():

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 from intake.views.common import limit_posts, limit_token_opens, link_not_valid, rate_limited
 
 from ..services import booking_link_lookup
+from ..services.access_log import booking_view_record
 from .patient import booking_page, change_booking
 
 
@@ -37,6 +38,7 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
     if link is None:
         return link_not_valid(request)
     booking = link.booking
+    booking_view_record(booking=booking, request=request, via="link")
     return booking_page(request, case=booking.case, booking=booking, actions=_actions(token))
 
 

@@ -40,6 +40,7 @@ from ..selectors import (
     patient_zone,
 )
 from ..services import SlotTaken, booking_cancel, booking_create, booking_reschedule
+from ..services.access_log import booking_view_record
 from .slots_view import group_by_day, slot_week
 
 
@@ -230,6 +231,7 @@ def case_booking(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
         booking = case_booking_or_404(case=case, pk=pk)
     except Http404:
         return link_not_valid(request)
+    booking_view_record(booking=booking, request=request, via="case_page")
     return booking_page(request, case=case, booking=booking, actions=_case_actions(case, pk))
 
 

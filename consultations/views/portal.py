@@ -32,7 +32,7 @@ from ..forms import (
     RuleForm,
     local_instant,
 )
-from ..models import AvailabilityRule, BookingStatus, ConsultationType, DateException
+from ..models import AvailabilityRule, Booking, BookingStatus, ConsultationType, DateException
 from ..presenters import host_clock
 from ..selectors import BookingFilters, portal_booking_or_404, portal_bookings, portal_host
 from ..services import (
@@ -49,6 +49,7 @@ from ..services import (
     rule_add,
     rule_remove,
 )
+from ..services.access_log import booking_view_record
 
 LIST_LIMIT = 200
 
@@ -93,9 +94,16 @@ def bookings(request: HttpRequest, clinic: Clinic) -> HttpResponse:
 
 
 def _detail(
-    request: HttpRequest, clinic: Clinic, pk: int, *, status: int = 200, **forms: Any
+    request: HttpRequest,
+    clinic: Clinic,
+    pk: int,
+    *,
+    status: int = 200,
+    booking: Booking | None = None,
+    **forms: Any,
 ) -> HttpResponse:
-    booking = portal_booking_or_404(acting_user=_user(request), clinic=clinic, pk=pk)
+    if booking is None:
+        booking = portal_booking_or_404(acting_user=_user(request), clinic=clinic, pk=pk)
     document = None
     if booking.document_id is not None:
         document = documents_for_case(case=booking.case).filter(pk=booking.document_id).first()
@@ -121,7 +129,11 @@ def _detail(
 
 @clinic_view
 def booking_detail(request: HttpRequest, clinic: Clinic, pk: int) -> HttpResponse:
-    return _detail(request, clinic, pk)
+    booking = portal_booking_or_404(acting_user=_user(request), clinic=clinic, pk=pk)
+    booking_view_record(
+        booking=booking, request=request, via="portal", acting_user=_user(request), clinic=clinic
+    )
+    return _detail(request, clinic, pk, booking=booking)
 
 
 @clinic_view

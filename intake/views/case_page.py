@@ -30,6 +30,7 @@ from ..selectors import (
     patient_case_or_404,
     sent_proposal_for_case,
 )
+from ..services.access_log import case_page_view_record
 from .common import browser_zone, limit_posts, link_not_valid, rate_limited
 from .uploads import Received
 
@@ -101,6 +102,7 @@ def case_page(request: HttpRequest, reference: str) -> HttpResponse:
     case = _case_or_none(request, reference)
     if case is None:
         return link_not_valid(request)
+    case_page_view_record(case=case, request=request)
     return _page(request, case)
 
 

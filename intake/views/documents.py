@@ -19,8 +19,9 @@ from core.exceptions import DomainError
 from core.uploads import private_file_response
 
 from .. import services
-from ..models import Case, UploadChannel
+from ..models import Case, CaseDocument, UploadChannel
 from ..selectors import document_for_case_or_404, draft_for_session, patient_case_or_404
+from ..services.access_log import document_download_record
 from .case_page import case_documents_fragment
 from .common import (
     install_upload_handlers,
@@ -111,9 +112,7 @@ def wizard_document(request: HttpRequest, document_id: int) -> HttpResponseBase:
         document = document_for_case_or_404(case=case, document_id=document_id)
     except Http404:
         return link_not_valid(request)
-    return private_file_response(
-        document.file, download_name=document.download_name, content_type=document.content_type
-    )
+    return _download(request, document)
 
 
 @never_cache
@@ -144,6 +143,14 @@ def case_document(request: HttpRequest, reference: str, document_id: int) -> Htt
         document = document_for_case_or_404(case=case, document_id=document_id)
     except Http404:
         return link_not_valid(request)
-    return private_file_response(
+    return _download(request, document)
+
+
+def _download(request: HttpRequest, document: CaseDocument) -> HttpResponseBase:
+    """Stream the patient's own document; logged once the file is open (a missing
+    file is a 404, not a download)."""
+    response = private_file_response(
         document.file, download_name=document.download_name, content_type=document.content_type
     )
+    document_download_record(document=document, acting_user=None, request=request)
+    return response
