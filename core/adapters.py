@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import logging
+import uuid
 from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
@@ -7,6 +9,9 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 
 from . import net
+from .models import User
+
+log = logging.getLogger(__name__)
 
 
 class NoSignupAccountAdapter(DefaultAccountAdapter):
@@ -14,6 +19,40 @@ class NoSignupAccountAdapter(DefaultAccountAdapter):
 
     def is_open_for_signup(self, request: HttpRequest) -> bool:
         return False
+
+    def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
+        """No e-mail leaves from here: each becomes an outbox notification (core.account_emails),
+        rendered at send time in the shared layout and the reader's language."""
+        from .account_emails import NOTICE_KIND, RESET_KIND, UNKNOWN_KIND
+        from .notifications.services import notify
+
+        user = context.get("user")
+        key = uuid.uuid4().hex  # each request is its own event
+        if template_prefix == "account/email/password_reset_key" and isinstance(user, User):
+            notify(kind=RESET_KIND, dedupe_key=f"{RESET_KIND}:{user.pk}:{key}", about=user,
+                   to=user, priority=1)
+        elif template_prefix == "account/email/unknown_account":
+            notify(kind=UNKNOWN_KIND, dedupe_key=f"{UNKNOWN_KIND}:{key}", to=email)
+        elif isinstance(user, User):
+            notify(kind=NOTICE_KIND, dedupe_key=f"{NOTICE_KIND}:{user.pk}:{key}", about=user,
+                   to=user, data={"notice": template_prefix})
+        else:
+            log.warning("account e-mail %s without a user: not sent", template_prefix)
+
+    def send_notification_mail(
+        self,
+        template_prefix: str,
+        user: Any,
+        context: dict[str, Any] | None = None,
+        email: str | None = None,
+    ) -> None:
+        """Security notices (password, e-mail or second factor changed). Accounts here are
+        made by staff without allauth's EmailAddress rows: the user's own address is used,
+        and the client address and browser allauth adds are not kept."""
+        from allauth.account import app_settings as account_settings
+
+        if account_settings.EMAIL_NOTIFICATIONS:
+            self.send_mail(template_prefix, email or user.email, {"user": user})
 
     def get_client_ip(self, request: HttpRequest) -> str:
         # allauth's rate limits ask here; the answer is the portal's one answer.

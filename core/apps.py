@@ -10,7 +10,7 @@ class CoreConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import emails  # noqa: F401 - registers core's notification kinds
+        from . import account_emails, emails  # noqa: F401 - register core's notification kinds
         from .dashboard import core_tiles, dashboard_register
 
         dashboard_register("core", core_tiles, order=90)

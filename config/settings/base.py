@@ -204,6 +204,8 @@ ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_EMAIL_VERIFICATION = "none"
 # Accounts are created by concierge staff (clinic staff) - nobody signs up.
 ACCOUNT_ADAPTER = "core.adapters.NoSignupAccountAdapter"
+# Tell a user when their password, e-mail or second factor changes (through the outbox).
+ACCOUNT_EMAIL_NOTIFICATIONS = True
 # Changing the password keeps this session (Django re-signs it) and ends every
 # other one: their session auth hash no longer matches (core.sessions).
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
