@@ -156,10 +156,13 @@ def outbox_claim_due(*, limit: int | None = None, now: datetime | None = None) -
         # Claiming more than the workers send within a lease only makes leases run
         # out and rows be claimed again, and a staff alert (priority 1) would wait
         # behind the whole backlog; unclaimed, it waits here, in priority order.
-        in_flight = Notification.objects.filter(status=S.SENDING, lease_expires_at__gte=now)
-        limit = min(limit, _cfg("OUTBOX_MAX_IN_FLIGHT") - in_flight.count())
-        if limit <= 0:
+        # It tops up only once half the room is free, so sends leave in full chunks, not
+        # a few rows at a time as each send finishes.
+        room = _cfg("OUTBOX_MAX_IN_FLIGHT")
+        room -= Notification.objects.filter(status=S.SENDING, lease_expires_at__gte=now).count()
+        if room <= 0 or room * 2 < _cfg("OUTBOX_MAX_IN_FLIGHT"):
             return result
+        limit = min(limit, room)
         candidates = Notification.objects.filter(_claimable(now)).order_by("priority", "due_at")
         if connection.features.has_select_for_update_skip_locked:
             candidates = candidates.select_for_update(skip_locked=True, of=("self",))

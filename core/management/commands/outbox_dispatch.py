@@ -28,6 +28,8 @@ log = logging.getLogger(__name__)
 
 class Command(BaseCommand):
     help = "Claim due e-mails (and e-mails whose lease ran out) and enqueue their sends."
+    # A long-running process, like a worker: it starts without the whole system check.
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
