@@ -166,3 +166,22 @@ def test_a_check_in_whose_invitation_bounced_shows_as_failed(personas: Any, sett
     day2 = schedule.check_ins.get(time_point=TimePoint.DAY_2)
     assert day2.status == S.FAILED
     assert Notification.objects.filter(kind="core.delivery_failed").count() == 1
+
+
+def test_the_demo_has_a_check_in_due_now_and_a_publishable_outcome_card(
+    client: Any, db: None
+) -> None:
+    from django.core.management import call_command
+
+    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    due = CheckIn.objects.filter(time_point="d2", due_at__lte=timezone.now(),
+                                 status__in=[S.SCHEDULED, S.INVITED])
+    assert due.exists()
+    invite = Notification.objects.get(kind="followups.checkin_invite",
+                                      about_id=str(due.first().pk))
+    assert invite.due_at <= timezone.now() and invite.status == NotificationStatus.QUEUED
+    page = client.get("/clinics/clinica-regenera-guadalajara/").content.decode()
+    assert "What patients reported after treatment" in page and 'role="img"' in page
+    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115 - idempotent
+    assert FollowUpSchedule.objects.filter(case__patient__email__startswith="outcome.demo") \
+        .count() == 6
