@@ -73,7 +73,9 @@ class Command(BaseCommand):
             self.stdout.write(f"  a patient's case page:   {link}")
         if followups.checkin_link:
             self.stdout.write(f"  a 2-day check-in, due now: {followups.checkin_link}")
-            self.stdout.write("    (its e-mail reaches var/mail/ within a minute once the worker runs)")
+            self.stdout.write(
+                "    (its e-mail reaches var/mail/ within a minute of the worker starting)"
+            )
 
 
 def _demo_case_link() -> str | None:
