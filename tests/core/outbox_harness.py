@@ -15,6 +15,7 @@ import atexit
 import contextlib
 import logging
 import os
+import re
 import shutil
 import signal
 import socket
@@ -425,6 +426,13 @@ class OutboxRig:
             proc.wait_for_line(" ready.")
         for proc in self.dispatchers:
             proc.wait_for_line("outbox dispatcher started")
+
+    def claims(self) -> list[int]:
+        """Rows each dispatcher has claimed so far (from its log)."""
+        return [
+            sum(int(n) for n in re.findall(r"outbox dispatcher: claimed (\d+)", p.log_text()))
+            for p in self.dispatchers
+        ]
 
     def logs(self, lines: int = 15) -> str:
         procs = [*self.dispatchers, *self.workers]
