@@ -30,7 +30,7 @@ def test_it_is_green_when_a_worker_ran_the_canary_recently(client: Client) -> No
     body = response.json()
     assert response.status_code == 200, body
     assert body["status"] == "ok"
-    assert set(body["checks"]) == {"database", "cache", "broker", "worker", "beat"}
+    assert set(body["checks"]) == {"database", "cache", "broker", "worker", "beat", "outbox"}
     assert all(check["ok"] for check in body["checks"].values())
 
 
@@ -72,3 +72,17 @@ def test_it_reveals_no_internals(client: Client) -> None:
     assert b"password" not in response.content.lower()
     assert b"Traceback" not in response.content
     assert response["Cache-Control"].startswith("max-age=0")
+
+
+def test_it_is_red_when_an_e_mail_has_waited_too_long(client: Client, settings: Any) -> None:
+    from core.notifications.services import notify
+    from tests.core import outbox_kinds  # noqa: F401 - registers tests.ping
+
+    settings.OUTBOX_HEALTH_MAX_AGE = 60
+    _beat("web", 5)
+    _beat("beat", 5)
+    notify(kind="tests.ping", dedupe_key="late", to="staff@concierge.example",
+           due_at=timezone.now() - timedelta(minutes=10))
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["checks"]["outbox"]["ok"] is False
