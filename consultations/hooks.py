@@ -6,6 +6,9 @@
   and Treatments.
 - ``clinics.review_verification``: a review is verified by a completed
   treatment record of that patient at that clinic.
+- ``intake.patient_data``: the patient's bookings, plans and treatment records
+  join their export and erasure; a treatment record in its retention period
+  holds an erasure.
 
 Called once from ``ConsultationsConfig.ready``; the lower apps never name this
 app, its URLs or its templates.
@@ -21,6 +24,7 @@ from intake.case_panels import CasePanel, case_panel_register
 
 
 def register_hooks() -> None:
+    from .patient_data import register_patient_data
     from .selectors.treatments import treatment_verifies_review
     from .views.patient import case_panel_context
 
@@ -39,3 +43,4 @@ def register_hooks() -> None:
     ):
         portal_section_register(PortalSection(key=key, label=label, url_name=url_name, order=order))
     treatment_verifier_register("consultations.treatment_record", treatment_verifies_review)
+    register_patient_data()

@@ -15,8 +15,11 @@ class IntakeConfig(AppConfig):
 
         from . import emails  # noqa: F401 - registers intake's notification kinds
         from .dashboard import intake_tiles
+        from .patient_data_sources import register_sources
 
         dashboard_register("intake", intake_tiles, order=10)
         portal_link_register(
             PortalLink("cases", _("Shared patient cases"), "portal_cases:list", order=10)
         )
+        # Intake's own share of the patient-data hook (export, erasure); higher apps add theirs.
+        register_sources()

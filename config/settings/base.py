@@ -372,6 +372,15 @@ INTAKE_LINK_RATE_LIMIT = env.str("INTAKE_LINK_RATE_LIMIT", default="5/h")
 INTAKE_DRAFT_RETENTION_DAYS = env.int("INTAKE_DRAFT_RETENTION_DAYS", default=30)
 # A clinic's "all imaging as one zip" stays downloadable this long after it is ready.
 INTAKE_STUDY_ARCHIVE_MINUTES = env.int("INTAKE_STUDY_ARCHIVE_MINUTES", default=60)
+# A patient's "download everything we hold about me" works this long after it is ready.
+INTAKE_EXPORT_HOURS = env.int("INTAKE_EXPORT_HOURS", default=24)
+# The legal hold on erasure: a completed treatment record is kept this many years after
+# the treatment (the treating clinic's country decides; docs/intake.md "Patients' rights").
+TREATMENT_RECORD_RETENTION_YEARS = env.int("TREATMENT_RECORD_RETENTION_YEARS", default=10)
+TREATMENT_RECORD_RETENTION_YEARS_BY_COUNTRY = {
+    code.upper(): int(years)
+    for code, years in env.dict("TREATMENT_RECORD_RETENTION_YEARS_BY_COUNTRY", default={}).items()
+}
 
 # --- Consultations ----------------------------------------------------------
 # Reschedule/cancel links in booking e-mails stop working after this many days (or

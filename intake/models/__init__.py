@@ -32,12 +32,22 @@ from .documents import (
 )
 from .messages import CaseMessage, MessageSender
 from .patient import Patient, Sex
+from .rights import (
+    IN_PROGRESS_EXPORT_STATUSES,
+    OPEN_ERASURE_STATUSES,
+    DataExport,
+    DataExportStatus,
+    ErasureRequest,
+    ErasureStatus,
+)
 from .sharing import ClinicShare, Proposal, ProposalStatus, ProposedClinic
 
 __all__ = [
     "CLOSED_STATUSES",
     "IMAGING_TYPES",
     "IN_PROGRESS_ARCHIVE_STATUSES",
+    "IN_PROGRESS_EXPORT_STATUSES",
+    "OPEN_ERASURE_STATUSES",
     "OPEN_STATUSES",
     "READINESS_TYPES",
     "RECORD_TYPES",
@@ -50,8 +60,12 @@ __all__ = [
     "CaseStatus",
     "ClinicShare",
     "ConditionDuration",
+    "DataExport",
+    "DataExportStatus",
     "DocumentCategory",
     "DocumentType",
+    "ErasureRequest",
+    "ErasureStatus",
     "ImmuneCompromise",
     "MessageSender",
     "Patient",
