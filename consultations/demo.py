@@ -66,8 +66,40 @@ def _hours(host: Host, spans: tuple[tuple[time, time], ...]) -> None:
             AvailabilityRule.objects.create(host=host, weekday=day, start_time=start, end_time=end)
 
 
+# English name -> (Spanish name, Arabic name, Spanish description, Arabic description):
+# patients choose from these in their own language (consultations/translation.py).
+TYPE_TRANSLATIONS: dict[str, tuple[str, str, str, str]] = {
+    "Free first consultation": (
+        "Primera consulta gratuita",
+        "الاستشارة الأولى المجانية",
+        "Sus preguntas, nuestra opinión sincera y qué preguntar a una clínica.",
+        "أسئلتك، ورأينا الصريح، وما الذي تسأل عنه العيادة.",
+    ),
+    "Video consultation with a doctor": (
+        "Videoconsulta con un médico",
+        "استشارة بالفيديو مع طبيب",
+        "El médico revisa con usted sus informes y sus imágenes.",
+        "يراجع الطبيب معك سجلاتك الطبية وصورك.",
+    ),
+    "Treatment visit": (
+        "Visita de tratamiento",
+        "زيارة العلاج",
+        "En la clínica: extracción o tratamiento.",
+        "في العيادة: جمع الخلايا أو العلاج.",
+    ),
+}
+
+
 def _type(host: Host, name: str, **values: object) -> ConsultationType:
-    ctype, _created = ConsultationType.objects.get_or_create(host=host, name=name, defaults=values)
+    ctype, _created = ConsultationType.objects.get_or_create(
+        host=host, name_en=name, defaults={"name": name, **values}
+    )
+    translated = TYPE_TRANSLATIONS.get(name)
+    if translated:
+        # Each language's column by name: plain ``name`` writes only the active language.
+        ctype.name_en, ctype.description_en = name, str(values.get("description", ""))
+        ctype.name_es, ctype.name_ar, ctype.description_es, ctype.description_ar = translated
+        ctype.save()
     return ctype
 
 

@@ -110,7 +110,9 @@ def _label(zone: str, language: str, at: dt.datetime, bidi: bool) -> str:
     if bidi:
         offset = f"{LRI}{offset}{PDI}"
     if zone == UTC_ZONE:
-        return f"{offset} {_('Coordinated Universal Time')}"
+        # Outside the f-string: xgettext does not look inside one.
+        name = _("Coordinated Universal Time")
+        return f"{offset} {name}"
     city = get_timezone_location(zone, locale=_locale(language), return_city=True)
     return f"{offset} {city}"
 

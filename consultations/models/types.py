@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from modeltranslation.manager import MultilingualManager
 from simple_history.models import HistoricalRecords
 
 from core.models import TimeStampedModel
@@ -90,8 +93,27 @@ class ConsultationType(TimeStampedModel):
     )
     is_active = models.BooleanField(_("bookable"), default=True)
 
-    objects = ConsultationTypeQuerySet.as_manager()
-    history = HistoricalRecords()
+    # Names and descriptions are translated (consultations/translation.py): lookups on
+    # ``name`` go to the active language's column, as django-modeltranslation would patch in.
+    objects = MultilingualManager.from_queryset(ConsultationTypeQuerySet)()
+    # The per-language columns arrive after the history model is built: keep them out of it
+    # (the history records ``name`` and ``description`` as they were saved).
+    history = HistoricalRecords(
+        excluded_fields=[
+            f"{field}_{code}"
+            for field in ("name", "description")
+            for code, _name in settings.LANGUAGES
+        ]
+    )
+
+    if TYPE_CHECKING:
+        # One column per language, added by django-modeltranslation.
+        name_en: str | None
+        name_es: str | None
+        name_ar: str | None
+        description_en: str | None
+        description_es: str | None
+        description_ar: str | None
 
     class Meta:
         verbose_name = _("consultation type")

@@ -102,13 +102,27 @@ def _consultations(clinic: Clinic, case: Case) -> dict[str, object]:
 def _follow_ups(clinic: Clinic) -> tuple[dict[str, object], int, int]:
     """Two treated patients of ``clinic``: one check-in open, one answered with a fever
     (an adverse event for the clinic to rate)."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from followups.instruments import TimePoint
     from followups.links import stop_token
     from followups.models import AdverseEvent
     from followups.services.checkins import checkin_link_issue
     from tests.followups.factories import first_checkin, scheduled
 
-    open_one = first_checkin(scheduled(clinic))
-    answered = first_checkin(scheduled(clinic))
+    # Treated with the clinic's own seeded offering: a factory offering would add a
+    # "Condition 3" to its public profile.
+    offering = clinic.offerings.first()
+    assert offering is not None
+    condition = offering.conditions.first()
+    open_one = first_checkin(scheduled(clinic, offering=offering, condition=condition))
+    # The one-week check-in, answered: its "done" page invites a review of the clinic.
+    week_ago = timezone.localdate() - dt.timedelta(days=8)
+    answered = scheduled(
+        clinic, offering=offering, condition=condition, treated_on=week_ago
+    ).check_ins.get(time_point=TimePoint.WEEK_1)
     patient = Client()
     assert patient.post(f"/follow-up/c/{checkin_link_issue(check_in=answered, notification=None)}/")
     for page, answers in (

@@ -139,6 +139,7 @@ SOURCES: dict[str, Source] = {
     "followups:stop": lambda d: [{"token": d.extra["stop_token"]}],
     "followups:unsubscribe": lambda d: [{"token": d.extra["stop_token"]}],
     "followups_portal:event": lambda d: [{"pk": d.extra["event_pk"]}],
+    "followups_portal:clinic_events": lambda d: [{"slug": d.staff_slug}],
     "consultations:book": lambda d: [{"reference": d.case_reference}],
     "consultations:book_slot": lambda d: [
         {"reference": d.case_reference, "type_id": d.extra["concierge_type_pk"]}
