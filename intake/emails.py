@@ -23,7 +23,16 @@ from django.utils.translation import gettext_lazy as _
 from core.notifications.kinds import Audience, NotificationKind, Reader, register
 from core.notifications.models import Notification
 
-from .models import Case, CaseMessage, CaseStatus, Proposal, ProposalStatus, TokenPurpose
+from .models import (
+    Case,
+    CaseMessage,
+    CaseStatus,
+    DataExport,
+    ErasureRequest,
+    Proposal,
+    ProposalStatus,
+    TokenPurpose,
+)
 from .services.tokens import access_link_url, access_token_issue
 
 STAFF_REASON = _("You get this because you work on the concierge team.")
@@ -131,6 +140,34 @@ class CaseLink(PatientMail):
 
 
 @register
+class DataExportReady(PatientMail):
+    """Your copy of your data is ready; ``about`` is the export. The link opens the case
+    page, where the download waits (the file itself is never e-mailed or linked)."""
+
+    name = "intake.data_export_ready"
+    template = "intake-data-export-ready"
+
+    def case_of(self, about: Any) -> Case | None:
+        return about.case if isinstance(about, DataExport) else None
+
+    def about_queryset(self, model: type[models.Model]) -> models.QuerySet[Any]:
+        return model._default_manager.select_related("case__patient")
+
+    def is_wanted(self, notification: Notification, about: Any) -> bool:
+        return (
+            isinstance(about, DataExport)
+            and about.is_downloadable
+            and not about.case.is_draft
+            and about.case.is_open
+        )
+
+    def context(self, notification: Notification, about: Any, reader: Reader) -> dict[str, Any]:
+        return self.case_context(
+            notification, about.case, export=about, hours=settings.INTAKE_EXPORT_HOURS
+        )
+
+
+@register
 class ProposalReady(PatientMail):
     """Your clinic suggestions are ready; ``about`` is the sent proposal."""
 
@@ -171,7 +208,8 @@ class NewCase(StaffNotice):
     template = "intake-new-case-staff"
 
     def is_wanted(self, notification: Notification, about: Any) -> bool:
-        return isinstance(about, Case) and not about.is_draft
+        # A case withdrawn before the notice left needs no triage: nothing is sent.
+        return isinstance(about, Case) and not about.is_draft and about.is_open
 
     def context(self, notification: Notification, about: Any, reader: Reader) -> dict[str, Any]:
         return self.staff_context(about, urgent=about.has_hard_contraindication)
@@ -188,7 +226,27 @@ class PatientMessage(StaffNotice):
         return model._default_manager.select_related("case")
 
     def is_wanted(self, notification: Notification, about: Any) -> bool:
-        return isinstance(about, CaseMessage)
+        return isinstance(about, CaseMessage) and about.case.is_open
 
     def context(self, notification: Notification, about: Any, reader: Reader) -> dict[str, Any]:
         return self.staff_context(about.case)
+
+
+@register
+class ErasureRequested(NotificationKind):
+    """A patient asked for erasure; ``about`` is the request. No name, no reference."""
+
+    name = "intake.erasure_requested"
+    template = "intake-erasure-requested-staff"
+    audience = Audience.STAFF
+    reason = STAFF_REASON
+
+    def is_wanted(self, notification: Notification, about: Any) -> bool:
+        return isinstance(about, ErasureRequest) and about.is_open
+
+    def context(self, notification: Notification, about: Any, reader: Reader) -> dict[str, Any]:
+        try:
+            path = reverse("admin:intake_erasurerequest_change", args=[about.pk])
+        except NoReverseMatch:
+            path = f"/{settings.ADMIN_URL}intake/erasurerequest/{about.pk}/change/"
+        return {"erasure": about, "admin_url": settings.SITE_URL + path}

@@ -9,6 +9,7 @@ from celery import shared_task
 
 from .services import access_tokens_purge, drafts_purge
 from .services.archives import study_archive_build
+from .services.data_export import data_export_build, data_exports_purge
 from .services.retention import study_archives_purge
 
 logger = logging.getLogger(__name__)
@@ -20,10 +21,12 @@ def intake_retention_sweep() -> dict[str, int]:
     drafts = drafts_purge(acting_user=None)
     links = access_tokens_purge()
     archives = study_archives_purge()
+    exports = data_exports_purge()
     logger.info(
-        "intake retention: %d drafts, %d links, %d imaging zips deleted", drafts, links, archives
+        "intake retention: %d drafts, %d links, %d imaging zips, %d patient exports deleted",
+        drafts, links, archives, exports,
     )
-    return {"drafts": drafts, "links": links, "archives": archives}
+    return {"drafts": drafts, "links": links, "archives": archives, "exports": exports}
 
 
 # The "files_" prefix routes it to the files queue (CELERY_TASK_ROUTES): a 1 GiB case takes
@@ -32,3 +35,9 @@ def intake_retention_sweep() -> dict[str, int]:
 def files_study_archive_build(archive_id: int) -> None:
     """Build a clinic's zip of a case's de-identified DICOM; a redelivery finds it claimed."""
     study_archive_build(archive_id=archive_id)
+
+
+@shared_task(ignore_result=True, acks_late=True, time_limit=1800, soft_time_limit=1740)
+def files_data_export_build(export_id: int) -> None:
+    """Build a patient's copy of their data (files queue); a redelivery finds it claimed."""
+    data_export_build(export_id=export_id)

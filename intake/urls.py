@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from .views import case_page, documents, links, records, wizard
+from .views import case_page, documents, links, records, rights, wizard
 
 app_name = "intake"
 
@@ -40,4 +40,11 @@ urlpatterns = [
     path("case/<str:reference>/share/", case_page.case_share, name="case_share"),
     path("case/<str:reference>/message/", case_page.case_message, name="case_message"),
     path("case/<str:reference>/withdraw/", case_page.case_withdraw, name="case_withdraw"),
+    path("case/<str:reference>/my-data/", rights.case_export_request, name="case_export"),
+    path(
+        "case/<str:reference>/my-data/<str:token>/",
+        rights.case_export_download,
+        name="case_export_download",
+    ),
+    path("case/<str:reference>/erasure/", rights.case_erasure_request, name="case_erasure"),
 ]

@@ -71,6 +71,9 @@ def review_submit(
     audit_event_record(
         action="clinics.review.submitted", acting_user=acting_user, target=review,
         request=request,
+        # The audit table is append-only: a patient author is labelled by role, never by
+        # their e-mail address, so an erasure leaves nothing of theirs behind in it.
+        actor_label="patient" if acting_user.pk == author.pk else None,
         data={"clinic": clinic.pk, "status": review.status, "stage": review.stage},
     )
     return review

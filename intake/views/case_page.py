@@ -18,8 +18,10 @@ from core.middleware import valid_zone
 from .. import services
 from ..case_panels import case_panels_for
 from ..forms import MessageForm, ShareForm, UploadForm, WithdrawForm
+from ..forms.rights import ErasureForm
 from ..models import Case
 from ..presenters import status_in_words, what_we_need
+from ..rights_selectors import rights_panel
 from ..selectors import (
     SESSION_CASES,
     SESSION_DONE,
@@ -69,6 +71,9 @@ def _page(request: HttpRequest, case: Case, *, status: int = 200, **forms: objec
         "withdraw_form": forms.get("withdraw_form") or WithdrawForm(),
         "max_case_mb": settings.INTAKE_MAX_CASE_BYTES // 2**20,
         "consented_to_share": case_consents_to_share(case=case),
+        # "Your data": the patient's export and erasure request (views/rights.py).
+        "rights": rights_panel(case=case),
+        "erasure_form": ErasureForm(),
     }
     with timezone.override(_viewer_zone(request, case)):
         # Sections higher apps add (consultations, ...), built in the viewer's zone.

@@ -173,8 +173,8 @@ def test_a_second_run_purges_nothing(django_capture_on_commit_callbacks: Any) ->
     _idle_for(draft, 31)
     make_token(make_case(), TokenPurpose.CASE, "X" * 43, expires_in=-31 * DAY)
     with django_capture_on_commit_callbacks(execute=True):
-        assert intake_retention_sweep() == {"drafts": 1, "links": 1, "archives": 0}
-        assert intake_retention_sweep() == {"drafts": 0, "links": 0, "archives": 0}
+        assert intake_retention_sweep() == {"drafts": 1, "links": 1, "archives": 0, "exports": 0}
+        assert intake_retention_sweep() == {"drafts": 0, "links": 0, "archives": 0, "exports": 0}
     runs = AuditEvent.objects.filter(action="intake.drafts_purged").order_by("pk")
     assert [e.data["cases"] for e in runs] == [1, 0]
 
