@@ -8,7 +8,8 @@ from typing import Any, cast
 from django.conf import settings
 from django.contrib import admin
 from django.db.models import QuerySet
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
@@ -104,7 +105,7 @@ class CredentialAdmin(ConciergeAdminMixin, SimpleHistoryAdmin):
             *super().get_urls(),
         ]
 
-    def document_view(self, request: HttpRequest, pk: int) -> FileResponse | HttpResponse:
+    def document_view(self, request: HttpRequest, pk: int) -> HttpResponseBase:
         """Stream the document to concierge staff only; each download is audited."""
         if not is_concierge(request):
             raise Http404

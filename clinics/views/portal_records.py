@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -79,7 +80,7 @@ def credential_new(request: HttpRequest, clinic: Clinic) -> HttpResponse:
 
 @never_cache
 @require_GET
-def credential_document(request: HttpRequest, pk: int) -> FileResponse:
+def credential_document(request: HttpRequest, pk: int) -> HttpResponseBase:
     """Stream a credential document as an attachment to concierge staff or the clinic's own staff.
 
     Not login_required on purpose: an anonymous request gets the same 404 as a

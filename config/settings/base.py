@@ -287,8 +287,33 @@ MEDIA_ROOT = PRIVATE_MEDIA_ROOT
 # Django's test live server from publishing private files (it skips any
 # MEDIA_URL with a host), so browser tests cannot reach documents by the back door.
 MEDIA_URL = "https://private-media.invalid/"
+# Where private files live: "filesystem" (PRIVATE_MEDIA_ROOT, one machine) or "s3" (a
+# private S3-compatible bucket that every web and worker machine shares; docs/deploy.md).
+STORAGE_BACKEND = env.str("STORAGE_BACKEND", default="filesystem")
+if STORAGE_BACKEND == "filesystem":
+    PRIVATE_STORAGE: dict[str, object] = {"BACKEND": "core.storage.PrivateStorage"}
+elif STORAGE_BACKEND == "s3":
+    # Keys may be left out: boto3 then finds credentials itself (instance or task role).
+    PRIVATE_STORAGE = {
+        "BACKEND": "core.storage.PrivateS3Storage",
+        "OPTIONS": {
+            "bucket_name": env.str("AWS_STORAGE_BUCKET_NAME"),
+            "region_name": env.str("AWS_S3_REGION_NAME"),
+            "endpoint_url": env.str("AWS_S3_ENDPOINT_URL", default="") or None,
+            "access_key": env.str("AWS_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env.str("AWS_SECRET_ACCESS_KEY", default="") or None,
+            "location": env.str("AWS_LOCATION", default=""),
+            "addressing_style": env.str("AWS_S3_ADDRESSING_STYLE", default="") or None,
+            "server_side_encryption": env.str("AWS_S3_SERVER_SIDE_ENCRYPTION", default="AES256"),
+            "kms_key_id": env.str("AWS_S3_SSE_KMS_KEY_ID", default=""),
+            # A download link is a bearer credential: it lives this long (seconds).
+            "signed_url_seconds": env.int("PRIVATE_MEDIA_URL_SECONDS", default=60),
+        },
+    }
+else:
+    raise ValueError("STORAGE_BACKEND must be 'filesystem' or 's3'.")
 STORAGES = {
-    "default": {"BACKEND": "core.storage.PrivateStorage"},
+    "default": PRIVATE_STORAGE,
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
