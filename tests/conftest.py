@@ -76,6 +76,16 @@ def private_media_root(settings: Any, tmp_path: Path) -> Path:
 
 
 @pytest.fixture(autouse=True)
+def _reset_language() -> Iterator[None]:
+    """A request in Spanish or Arabic leaves that language active in the thread: reset it,
+    so no test depends on the one before it."""
+    from django.utils import translation
+
+    yield
+    translation.activate(django_settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _clear_cache() -> Iterator[None]:
     from django.core.cache import cache
 
