@@ -17,7 +17,10 @@ from intake.models import Patient
 from ..instruments import EXPERIENCE_REVIEW_AT, OUTCOME_REVIEW_AT
 from ..models import CheckIn, CheckInStatus
 
-STAGE_AT = {EXPERIENCE_REVIEW_AT: ReviewStage.EXPERIENCE, OUTCOME_REVIEW_AT: ReviewStage.OUTCOME}
+STAGE_AT: dict[str, str] = {
+    EXPERIENCE_REVIEW_AT: ReviewStage.EXPERIENCE,
+    OUTCOME_REVIEW_AT: ReviewStage.OUTCOME,
+}
 
 
 def review_stage_for(check_in: CheckIn) -> str | None:

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from django.core import mail
+from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -77,7 +78,9 @@ def test_it_sends_once_with_the_message_id_chosen_at_creation() -> None:
 def test_an_arabic_reader_gets_the_layout_right_to_left() -> None:
     ping("ar", language="ar")
     outbox_drain()
-    html = mail.outbox[0].alternatives[0][0]
+    message = mail.outbox[0]
+    assert isinstance(message, EmailMultiAlternatives)
+    html = str(message.alternatives[0][0])
     assert '<html lang="ar" dir="rtl">' in html
     assert 'style="' in html  # the layout's CSS was inlined
     assert "<style>" not in html

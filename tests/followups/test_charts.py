@@ -20,7 +20,9 @@ def test_the_chart_parses_and_says_its_numbers_in_words() -> None:
     root = ElementTree.fromstring(str(svg))  # noqa: S314 - our own output
     ns = "{http://www.w3.org/2000/svg}"
     assert root.get("role") == "img"
-    assert root.find(f"{ns}title").text == "Knee osteoarthritis at Clinic <A>"
-    desc = root.find(f"{ns}desc").text
+    title, desc_node = root.find(f"{ns}title"), root.find(f"{ns}desc")
+    assert title is not None and desc_node is not None
+    assert title.text == "Knee osteoarthritis at Clinic <A>"
+    desc = desc_node.text or ""
     assert "50% improved of 8 treated" in desc and "67% of 6 who answered" in desc
     assert "style=" not in str(svg) and "<script" not in str(svg)

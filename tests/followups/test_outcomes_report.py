@@ -79,6 +79,7 @@ def test_adverse_events_are_counted_by_grade_on_the_card(personas: Any) -> None:
     from followups.models import CheckIn
 
     check_in = CheckIn.objects.filter(status=CheckInStatus.ANSWERED).first()
+    assert check_in is not None
     AdverseEvent.objects.create(
         check_in=check_in, schedule=check_in.schedule, clinic=personas.clinic_a,
         reasons=["fever_over_48h"], status="graded", ctcae_grade=2, relatedness="possible",

@@ -47,6 +47,7 @@ def test_each_completed_treatment_gets_exactly_one_schedule(personas: Any) -> No
     assert schedules_create_due() == 0  # a second sweep finds nothing new
     assert FollowUpSchedule.objects.count() == 2
     schedule = FollowUpSchedule.objects.first()
+    assert schedule is not None
     assert [c.time_point for c in schedule.check_ins.all()] == list(DEFAULT_TIME_POINTS)
     # An invitation and a reminder per check-in, queued in the outbox with their due times.
     assert Notification.objects.filter(kind="followups.checkin_invite").count() == 12
@@ -72,8 +73,10 @@ def test_a_harvest_visit_gets_only_the_side_effect_check_in(personas: Any) -> No
 def test_staff_choose_the_time_points_per_condition_category(personas: Any) -> None:
     ScheduleTemplate.objects.create(category="cosmetic", time_points=["w1", "m3"])
     record = treated(personas.clinic_a)
-    record.case.condition.category = "cosmetic"
-    record.case.condition.save()
+    condition = record.case.condition
+    assert condition is not None
+    condition.category = "cosmetic"
+    condition.save()
     schedules_create_due()
     points = list(FollowUpSchedule.objects.get().check_ins.values_list("time_point", flat=True))
     assert points == ["w1", "m3"]
@@ -177,8 +180,10 @@ def test_the_demo_has_a_check_in_due_now_and_a_publishable_outcome_card(
     due = CheckIn.objects.filter(time_point="d2", due_at__lte=timezone.now(),
                                  status__in=[S.SCHEDULED, S.INVITED])
     assert due.exists()
+    first_due = due.first()
+    assert first_due is not None
     invite = Notification.objects.get(kind="followups.checkin_invite",
-                                      about_id=str(due.first().pk))
+                                      about_id=str(first_due.pk))
     assert invite.due_at <= timezone.now() and invite.status == NotificationStatus.QUEUED
     page = client.get("/clinics/clinica-regenera-guadalajara/").content.decode()
     assert "What patients reported after treatment" in page and 'role="img"' in page
