@@ -100,6 +100,11 @@ class Notification(StatusMachine, models.Model):
             ),
             models.Index(fields=["about_type", "about_id"], name="core_notif_about_idx"),
             models.Index(fields=["status", "status_changed_at"], name="core_notif_status_idx"),
+            # A claim re-reads the rows it just leased, and each send checks its lease, by
+            # token: without this, every dispatcher run scanned the whole outbox.
+            models.Index(fields=["lease_token"], name="core_notif_lease_token_idx"),
+            # The admin's list, newest first, and its date hierarchy.
+            models.Index(fields=["created_at", "id"], name="core_notif_created_idx"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -163,6 +163,8 @@ class StaffTask(StatusMachine, models.Model):
         verbose_name = _("follow-up task")
         verbose_name_plural = _("follow-up tasks")
         ordering = ["due_at", "pk"]
+        # The admin's task list: open ones first, soonest due first.
+        indexes = [models.Index(fields=["status", "due_at"], name="followups_task_queue_idx")]
         constraints = [
             models.UniqueConstraint(
                 fields=["check_in", "kind"], name="followups_stafftask_once_per_kind"
