@@ -432,6 +432,14 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Processes per worker, by the queue it consumes (`python -m config.worker <role>`, one
+# worker per queue and machine; docs/deploy.md). Mail is network-bound, files CPU- and
+# disk-bound, the rest short.
+WORKER_CONCURRENCY = {
+    "default": env.int("WORKER_CONCURRENCY_DEFAULT", default=2),
+    "mail": env.int("WORKER_CONCURRENCY_MAIL", default=4),
+    "files": env.int("WORKER_CONCURRENCY_FILES", default=2),
+}
 # How often beat fires the canary; /healthz calls the worker dead after HEALTH_STALE_AFTER.
 HEALTH_CANARY_EVERY = env.int("HEALTH_CANARY_EVERY", default=10)
 HEALTH_STALE_AFTER = env.int("HEALTH_STALE_AFTER", default=30)
