@@ -35,7 +35,7 @@ def worker_argv(role: str, extra: list[str] | None = None) -> list[str]:
         "--concurrency", str(settings.WORKER_CONCURRENCY[role]),
         # One name per role and machine: `celery inspect` and /healthz logs say which is which.
         "-n", f"{role}@%h",
-        "--loglevel", settings.LOGGING["root"]["level"],
+        "--loglevel", str(settings.LOGGING["root"]["level"]),  # type: ignore[index]
         *(extra or []),
     ]
 
