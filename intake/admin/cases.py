@@ -25,6 +25,8 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django_countries import countries
 from simple_history.admin import SimpleHistoryAdmin
+from simple_history.models import ModelDelta
+from simple_history.template_utils import HistoricalRecordContextHelper
 
 from core.exceptions import DomainError
 from core.models import User
@@ -106,6 +108,18 @@ CLINICAL_FIELDS = frozenset(
 )
 
 
+class ClinicalDeltaHelper(HistoricalRecordContextHelper):
+    """The history page for staff who are not clinician reviewers: a clinical answer's
+    change is listed by field name, never with what the patient wrote before or after."""
+
+    def context_for_delta_changes(self, delta: ModelDelta) -> list[dict[str, Any]]:
+        rows = super().context_for_delta_changes(delta)
+        for change, row in zip(delta.changes, rows, strict=True):
+            if change.field in CLINICAL_FIELDS:
+                row["old"] = row["new"] = _("(clinician reviewers only)")
+        return rows
+
+
 def fieldsets_for(*, clinician: bool) -> list[tuple[Any, dict[str, Any]]]:
     if clinician:
         return FIELDSETS
@@ -155,6 +169,15 @@ class CaseAdmin(ConciergeAdminMixin, SimpleHistoryAdmin):
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         names = [name for _title, opts in FIELDSETS for name in opts["fields"]]
         return names
+
+    def get_historical_record_context_helper(
+        self, request: HttpRequest, historical_record: Any
+    ) -> HistoricalRecordContextHelper:
+        # The history page lists each change with its old and new value: the clinical
+        # answers' values are for clinician reviewers only, as on the change page.
+        if is_clinician(request):
+            return super().get_historical_record_context_helper(request, historical_record)
+        return ClinicalDeltaHelper(self.model, historical_record)
 
     def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
         return fieldsets_for(clinician=is_clinician(request))
