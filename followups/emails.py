@@ -102,8 +102,9 @@ class _EventMail(NotificationKind):
         return model._default_manager.select_related("clinic", "check_in__schedule__case")
 
     def is_wanted(self, notification: Notification, about: Any) -> bool:
-        # A withdrawal stops every e-mail about the case at once, these too: the open
-        # event still tops the admin and the staff dashboard, and holds any erasure.
+        # A withdrawal ends sharing with the clinic at once. The concierge on duty is
+        # still told (AdverseEventStaff): a red flag the patient reported is a matter of
+        # their safety, and that message carries a reference, not their data.
         return about is not None and about.check_in.schedule.case.status != CaseStatus.WITHDRAWN
 
     def context(self, notification: Notification, about: Any, reader: Reader) -> dict[str, Any]:
@@ -125,6 +126,9 @@ class AdverseEventStaff(_EventMail):
     template = "followups-adverse-event-staff"
     audience = Audience.STAFF
     reason = _("You get this because you are the concierge on duty.")
+
+    def is_wanted(self, notification: Notification, about: Any) -> bool:
+        return about is not None
 
 
 @register

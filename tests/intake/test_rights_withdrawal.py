@@ -36,6 +36,9 @@ APPS = ("intake.", "consultations.", "followups.")
 STILL_SENT = {
     # The patient's own request to erase their data must still reach staff; it names nobody.
     "intake.erasure_requested": "the patient's erasure request",
+    # A red flag the patient reported is a safety matter: the concierge on duty is still
+    # told (a reference and what was reported; the clinic is not).
+    "followups.adverse_event_staff": "the adverse-event alert to the concierge on duty",
 }
 # Never wanted for a submitted case, withdrawn or not: a draft's resume link.
 DRAFTS_ONLY = {"intake.resume_link"}
@@ -126,7 +129,8 @@ def test_nothing_is_sent_after_the_patient_withdraws(
     """
     GIVEN one queued e-mail of every kind about a patient, each wanted right now
     WHEN the patient withdraws on their case page
-    THEN the outbox sends none of them (but the patient's own erasure request to staff),
+    THEN the outbox sends none of them (but the patient's own erasure request and an open
+    adverse event's alert, both to staff),
     and no clinic can open the case any more
     """
     queued = queue_every_kind(rich, personas, django_capture_on_commit_callbacks)
