@@ -54,6 +54,7 @@ log = logging.getLogger(__name__)
 S = NotificationStatus
 
 DELIVERY_FAILED_KIND = "core.delivery_failed"
+UNREACHABLE = "unreachable"  # a transient failure of the server itself, not of one recipient
 
 
 def _cfg(name: str) -> Any:
@@ -268,9 +269,12 @@ def outbox_send_claimed(*, notification_ids: Iterable[int], lease_token: str) ->
     try:
         for index, notification in enumerate(rows):
             outcome = _send_one(notification, lease_token, backend)
+            unreachable = outcome == UNREACHABLE
+            outcome = "retried" if unreachable else outcome
             setattr(report, outcome, getattr(report, outcome) + 1)
-            if outcome == "retried" and _cfg("OUTBOX_RELEASE_CHUNK_ON_TRANSIENT"):
-                # The server is down or busy: hand the rest back rather than fail each slowly.
+            if unreachable and _cfg("OUTBOX_RELEASE_CHUNK_ON_TRANSIENT"):
+                # The server is down or closing: hand the rest back rather than fail each
+                # slowly. (One recipient's 4xx, such as greylisting, holds back nobody else.)
                 for rest in rows[index + 1 :]:
                     if _release(rest.pk, lease_token, DeliveryError(True, None, "chunk released")):
                         report.retried += 1
@@ -316,7 +320,9 @@ def _send_one(notification: Notification, lease_token: str, backend: BaseEmailBa
             backend.close()  # the next message opens a fresh connection
         if error.transient and notification.attempts < _cfg("OUTBOX_MAX_ATTEMPTS"):
             _release(pk, lease_token, error)
-            return "retried"
+            # No reply code (refused, reset, timed out) or 421 "closing": the server, not
+            # this recipient, is the problem.
+            return UNREACHABLE if error.code in (None, -1, 421) else "retried"
         _finish_failed(pk, lease_token, error)
         return "failed"
     _owned(pk, lease_token).update(

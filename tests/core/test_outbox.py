@@ -132,6 +132,15 @@ def test_a_refused_connection_hands_the_rest_of_the_chunk_back(code_backend: Non
     assert Notification.objects.filter(status=S.QUEUED).count() == 2
 
 
+def test_one_recipients_4xx_holds_back_nobody_else_in_the_chunk(code_backend: None) -> None:
+    ping("grey-1", to="a+451@example.org")
+    ping("grey-2", to="b@example.org")
+    claim = outbox_claim_due()
+    report = outbox_send_claimed(notification_ids=claim.ids, lease_token=claim.lease_token)
+    assert (report.retried, report.sent) == (1, 1)
+    assert len(mail.outbox) == 1 and mail.outbox[0].to == ["b@example.org"]
+
+
 def test_two_dispatchers_never_claim_the_same_row() -> None:
     for i in range(30):
         ping(f"race-{i}")
