@@ -20,7 +20,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db.models import FileField
 from django.db.models.fields.files import FieldFile
-from django.http import Http404
+from django.http import Http404, StreamingHttpResponse
 from django.utils.functional import Promise
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
@@ -203,6 +203,7 @@ def test_private_file_response_is_an_attachment_that_cannot_run_or_be_cached() -
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["Cache-Control"] == "private, no-store"
     assert response["Content-Security-Policy"] == "sandbox; default-src 'none'"
+    assert isinstance(response, StreamingHttpResponse)
     assert b"".join(response.streaming_content) == b"%PDF-1.7 body"  # type: ignore[arg-type]
     response.close()
 

@@ -116,7 +116,7 @@ class CaseDocumentFactory(DjangoModelFactory):
     @classmethod
     def _create(cls, model_class: type[CaseDocument], *args: Any, **kwargs: Any) -> CaseDocument:
         data: bytes = kwargs.pop("data", None) or pdf_bytes()
-        doc = model_class(*args, **kwargs)
+        doc = model_class(**kwargs)  # factory_boy passes every field by keyword
         doc.sha256 = hashlib.sha256(data).hexdigest()
         doc.size = len(data)
         doc.file.save(
