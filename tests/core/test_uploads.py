@@ -192,7 +192,8 @@ def _stored(content: bytes) -> FieldFile:
     return FieldFile(None, FileField(storage=default_storage), name)  # type: ignore[arg-type]
 
 
-def test_private_file_response_is_an_attachment_that_cannot_run_or_be_cached() -> None:
+def test_private_file_response_is_an_attachment_that_cannot_run_or_be_cached(db: None) -> None:
+    # Closing a response fires request_finished, which tidies the database connection.
     response = private_file_response(
         _stored(b"%PDF-1.7 body"),
         download_name='CC-12 "scan" <x>.pdf',
@@ -208,7 +209,7 @@ def test_private_file_response_is_an_attachment_that_cannot_run_or_be_cached() -
     response.close()
 
 
-def test_private_file_response_never_serves_a_type_we_do_not_store() -> None:
+def test_private_file_response_never_serves_a_type_we_do_not_store(db: None) -> None:
     response = private_file_response(
         _stored(b"<html>"), download_name="x.html", content_type="text/html"
     )
