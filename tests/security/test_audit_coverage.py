@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import Any
 
@@ -302,16 +302,24 @@ def test_every_look_and_change_leaves_one_clean_audit_row(
     client's address, with no marker in it; and the role cannot rewrite the trail."""
     failures: list[str] = []
     ops = operations(world)
-    with app_role():
+    # On PostgreSQL the session runs as the application's role (on the embedded SQLite of a
+    # developer machine, as the only user there is; CI runs PostgreSQL).
+    on_postgres = connection.vendor == "postgresql"
+    with app_role() if on_postgres else nullcontext():
         for number, op in enumerate(ops, start=1):
             address = f"198.51.100.{number}"
             before = AuditEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
             status = _send(world.clients[op.actor], op, address)
             rows = list(AuditEvent.objects.filter(pk__gt=before).select_related("subject_type"))
             failures += [f"{op.name}: {p}" for p in _problems(world, op, status, rows, address)]
-        update_refused = _refused("UPDATE core_auditevent SET action = 'rewritten'")
-        delete_refused = _refused("DELETE FROM core_auditevent")
+        if on_postgres:
+            update_refused = _refused("UPDATE core_auditevent SET action = 'rewritten'")
+            delete_refused = _refused("DELETE FROM core_auditevent")
     covered = len(ops) - len({f.split(":")[0] for f in failures})
+    if not on_postgres:
+        figure("audit", coverage=f"{covered}/{len(ops)}", database=connection.vendor)
+        assert failures == []
+        return
     figure(
         "audit",
         coverage=f"{covered}/{len(ops)}",
