@@ -76,8 +76,8 @@ class AccessAuditAdminMixin:
         add: bool = False,
         change: bool = False,
         form_url: str = "",
-        obj: models.Model | None = None,
-    ) -> HttpResponse:
+        obj: Any = None,
+    ) -> Any:
         # Called inside the atomic block of Django's change view, after the
         # permission checks: the page is about to show the row.
         if obj is not None and obj.pk is not None and not add and self._audits():

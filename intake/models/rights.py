@@ -18,6 +18,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.privacy import holds_patient_data
 from core.transitions import StatusMachine, TransitionTable
 
 
@@ -31,6 +32,7 @@ class DataExportStatus(models.TextChoices):
 IN_PROGRESS_EXPORT_STATUSES = (DataExportStatus.REQUESTED, DataExportStatus.BUILDING)
 
 
+@holds_patient_data(subject="case")
 class DataExport(StatusMachine, models.Model):
     """"Download everything we hold about me": one request and the file it produced."""
 
@@ -130,6 +132,7 @@ class ErasureStatus(models.TextChoices):
 OPEN_ERASURE_STATUSES = (ErasureStatus.REQUESTED, ErasureStatus.HELD)
 
 
+@holds_patient_data(subject="patient")
 class ErasureRequest(StatusMachine, models.Model):
     """A patient's request to erase their data and, once carried out, its tombstone."""
 
