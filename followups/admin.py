@@ -30,6 +30,7 @@ from .instruments import TimePoint
 from .models import (
     AdverseEvent,
     CheckIn,
+    CheckInStatus,
     EventStatus,
     FollowUpSchedule,
     ScheduleTemplate,
@@ -196,11 +197,29 @@ class StaffTaskAdmin(ConciergeAdminMixin, admin.ModelAdmin):
             task=t, note="", acting_user=_user(request), request=request))
 
 
+class CheckInDueFilter(admin.SimpleListFilter):
+    title = _("due")
+    parameter_name = "due"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [("today", _("Due today")), ("overdue", _("Overdue (invited, no answer)"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        now = timezone.localtime()
+        if self.value() == "today":
+            start = now.replace(hour=0, minute=0, second=0, microsecond=0)
+            return queryset.filter(due_at__gte=start, due_at__lt=start + dt.timedelta(days=1))
+        if self.value() == "overdue":
+            return queryset.filter(status=CheckInStatus.INVITED,
+                                   due_at__lte=now - dt.timedelta(days=3))
+        return queryset
+
+
 @admin.register(CheckIn)
 class CheckInAdmin(ConciergeAdminMixin, admin.ModelAdmin):
     list_display = ("id", "case_reference", "clinic", "time_point", "side_effects_only",
                     "due_at", "status", "answered_at")
-    list_filter = ("status", "time_point", "schedule__clinic")
+    list_filter = (CheckInDueFilter, "status", "time_point", "schedule__clinic")
     list_select_related = ("schedule__case", "schedule__clinic")
     search_fields = ("=schedule__case__reference",)
     date_hierarchy = "due_at"
