@@ -84,9 +84,10 @@ class ExchangeRateSourceAdmin(ConciergeAdminMixin, admin.ModelAdmin):
         return int(getattr(obj, "n_rates", 0))
 
     def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
-        # One staff source, created on first use; providers create their own.
-        exists = ExchangeRateSource.objects.filter(name=STAFF_BACKEND).exists()
-        return is_concierge(request) and not exists
+        # One staff source, created on first use; providers create their own. A second
+        # one is refused by the form (the name is the key), so no query is needed here:
+        # the admin asks this on every page, for its navigation.
+        return is_concierge(request)
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         if not change:
