@@ -20,6 +20,7 @@ from ..models import (
     VettingDecision,
     VettingReview,
 )
+from ..public_cache import public_pages_changed
 from ..services import (
     clinic_review_queue_add,
     clinic_review_queue_clear,
@@ -218,6 +219,7 @@ class ClinicAdmin(ConciergeAdminMixin, SimpleHistoryAdmin):
 
     def save_model(self, request: HttpRequest, obj: Clinic, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)
+        public_pages_changed()  # the directory and profile show the clinic's facts
         # A staff edit of vetted facts or private contacts is a state change: audited
         # (field names only), like every service write.
         audit_event_record(
@@ -241,6 +243,7 @@ class ClinicAdmin(ConciergeAdminMixin, SimpleHistoryAdmin):
             self._audit_inline(request, form.instance, obj, "removed", [])
             obj.delete()
         formset.save_m2m()
+        public_pages_changed()  # the published team is an inline here
 
     def _audit_inline(
         self, request: HttpRequest, clinic: Clinic, obj: Any, verb: str, fields: list[str]

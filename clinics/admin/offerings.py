@@ -17,6 +17,7 @@ from core.exceptions import DomainError
 
 from ..models import Compliance, LegalityRule, Offering
 from ..money import USD, about_usd
+from ..public_cache import public_pages_changed
 from ..services import offering_staff_save, offering_withdraw
 from .base import ConciergeAdminMixin, acting, is_insider, run_each
 
@@ -128,6 +129,7 @@ class LegalityRuleAdmin(ConciergeAdminMixin, SimpleHistoryAdmin):
         obj.updated_by = acting(request)
         obj.full_clean()
         obj.save()
+        public_pages_changed()  # offerings show a note where they conflict with the table
         audit_event_record(
             action="clinics.legality_rule.saved", acting_user=acting(request), target=obj,
             request=request,
@@ -142,6 +144,7 @@ class LegalityRuleAdmin(ConciergeAdminMixin, SimpleHistoryAdmin):
             request=request, data={"country": str(obj.country), "legality": obj.legality},
         )
         obj.delete()
+        public_pages_changed()
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[LegalityRule]) -> None:
         for obj in queryset:

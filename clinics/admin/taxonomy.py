@@ -21,6 +21,7 @@ from modeltranslation.admin import TranslationAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
 from ..models import Condition
+from ..public_cache import public_pages_changed
 from .base import ConciergeAdminMixin
 
 LANGUAGE_CODES: tuple[str, ...] = tuple(code for code, _name in settings.LANGUAGES)
@@ -72,6 +73,10 @@ class ConditionAdmin(ConciergeAdminMixin, TranslationAdmin, SimpleHistoryAdmin):
     list_filter = (MissingTranslationFilter, "category", "is_active")
     search_fields = tuple(f"name_{code}" for code in LANGUAGE_CODES)
     prepopulated_fields = {"slug": ("name_en",)}
+
+    def save_model(self, request: HttpRequest, obj: Condition, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        public_pages_changed()  # condition names are on the directory's filter and profiles
 
     @admin.display(description=_("missing translations"))
     def missing_display(self, obj: Condition) -> str:

@@ -13,6 +13,7 @@ from core.audit import audit_event_record
 from core.models import User
 
 from ..models import ChangeRequest, Clinic, Condition, Doctor, Offering, OfferingStatus
+from ..public_cache import public_pages_changed
 from ._common import (
     assign,
     is_independent_staff,
@@ -51,6 +52,7 @@ def offering_create(
     cr = None if staff else create_request_for_new(
         clinic=clinic, target=offering, acting_user=acting_user, request=request
     )
+    public_pages_changed()
     audit_event_record(
         action="clinics.offering.created", acting_user=acting_user, target=offering,
         request=request, data={"clinic": clinic.pk, "status": offering.status},
@@ -70,6 +72,7 @@ def offering_withdraw(
     previous = offering.status
     offering.status = OfferingStatus.WITHDRAWN
     offering.save(update_fields=["status", "updated_at"])
+    public_pages_changed()
     audit_event_record(
         action="clinics.offering.withdrawn", acting_user=acting_user, target=offering,
         request=request, data={"clinic": offering.clinic_id, "from": previous},
@@ -88,6 +91,7 @@ def offering_staff_save(
     offering.full_clean(exclude=["conditions"])
     created = offering.pk is None
     offering.save()
+    public_pages_changed()
     audit_event_record(
         action="clinics.offering.created" if created else "clinics.offering.staff_edited",
         acting_user=acting_user, target=offering, request=request,
@@ -119,6 +123,7 @@ def doctor_propose(
     cr = None if staff else create_request_for_new(
         clinic=clinic, target=doctor, acting_user=acting_user, request=request
     )
+    public_pages_changed()
     audit_event_record(
         action="clinics.doctor.added", acting_user=acting_user, target=doctor, request=request,
         data={"clinic": clinic.pk, "active": doctor.is_active},
@@ -136,6 +141,7 @@ def doctor_remove(
     if doctor.is_active:
         doctor.is_active = False
         doctor.save(update_fields=["is_active", "updated_at"])
+        public_pages_changed()
         audit_event_record(
             action="clinics.doctor.removed", acting_user=acting_user, target=doctor,
             request=request, data={"clinic": doctor.clinic_id},

@@ -29,6 +29,7 @@ from ..models import (
     OfferingStatus,
 )
 from ..money import apply_usd_prices
+from ..public_cache import public_pages_changed
 from ._common import (
     assign,
     clinic_of,
@@ -250,6 +251,7 @@ def clinic_cosmetic_update(
     if not proposed:
         return []
     _apply(target, proposed)
+    public_pages_changed()
     audit_event_record(
         action="clinics.content.updated", acting_user=acting_user, target=target, request=request,
         data={"clinic": clinic.pk, "fields": sorted(proposed)},
@@ -378,6 +380,7 @@ def change_request_approve(
     cr.decision_note = note[:500]
     cr.full_clean()
     cr.save()
+    public_pages_changed()
     audit_event_record(
         action="clinics.change_request.approved", acting_user=acting_user, target=cr,
         request=request,

@@ -35,6 +35,7 @@ from ..models import (
     OfferingStatus,
     ReviewQueueReason,
 )
+from ..public_cache import public_pages_changed
 from ._common import require_independent_staff, require_member_or_staff
 
 log = logging.getLogger(__name__)
@@ -107,6 +108,7 @@ def credential_verify(
     credential.decision_note = note[:300]
     credential.full_clean()
     credential.save()
+    public_pages_changed()
     audit_event_record(
         action="clinics.credential.verified", acting_user=acting_user, target=credential,
         request=request,
@@ -133,6 +135,7 @@ def credential_reject(
     credential.decision_note = note.strip()[:300]
     credential.full_clean()
     credential.save()
+    public_pages_changed()
     audit_event_record(
         action="clinics.credential.rejected", acting_user=acting_user, target=credential,
         request=request, data={"clinic": credential.clinic_id, "kind": credential.kind,

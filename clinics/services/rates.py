@@ -23,6 +23,7 @@ from core.models import User
 
 from ..models import Offering
 from ..money import STAFF_BACKEND, USD, UsdRates, apply_usd_prices, current_rates, provider
+from ..public_cache import public_pages_changed
 from ._common import require_staff
 
 log = logging.getLogger(__name__)
@@ -58,6 +59,7 @@ def offerings_reprice(*, rates: UsdRates | None = None) -> tuple[int, list[str]]
         elif tuple(getattr(offering, name) for name in REPRICED_FIELDS) != before:
             changed.append(offering)
     Offering.objects.bulk_update(changed, REPRICED_FIELDS, batch_size=500)
+    public_pages_changed()  # every price reads "about USD ..., rate of <date>"
     return len(changed), sorted(missing)
 
 

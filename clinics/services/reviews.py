@@ -12,6 +12,7 @@ from core.exceptions import DomainError
 from core.models import User
 
 from ..models import Clinic, ModerationReason, Review, ReviewStage, ReviewStatus
+from ..public_cache import public_pages_changed
 from ..review_verification import treatment_verified
 from ._common import (
     is_member,
@@ -68,6 +69,7 @@ def review_submit(
         raise DomainError(
             _("You have already reviewed this clinic."), code="duplicate_review"
         ) from None
+    public_pages_changed()
     audit_event_record(
         action="clinics.review.submitted", acting_user=acting_user, target=review,
         request=request,
@@ -97,6 +99,7 @@ def review_verify_treatment(
     review.status = ReviewStatus.PUBLISHED
     review.full_clean()
     review.save()
+    public_pages_changed()
     audit_event_record(
         action="clinics.review.published", acting_user=acting_user, target=review,
         request=request, data={"clinic": review.clinic_id},
@@ -131,6 +134,7 @@ def review_moderate(
     review.moderated_by = acting_user
     review.full_clean()
     review.save()
+    public_pages_changed()
     audit_event_record(
         action="clinics.review.moderated", acting_user=acting_user, target=review,
         request=request, data={"clinic": review.clinic_id, "reason": reason, "from": previous},
@@ -156,6 +160,7 @@ def review_reply(
     review.replied_by = acting_user
     review.full_clean()
     review.save()
+    public_pages_changed()
     audit_event_record(
         action="clinics.review.replied", acting_user=acting_user, target=review,
         request=request, data={"clinic": review.clinic_id},

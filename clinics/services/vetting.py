@@ -19,6 +19,7 @@ from ..models import (
     VettingDecision,
     VettingReview,
 )
+from ..public_cache import public_pages_changed
 from ._common import require_independent_staff, require_staff
 from .credentials import queue_clinic_for_review
 
@@ -55,6 +56,7 @@ def clinic_status_change(
     previous = _set_status(clinic, new_status)
     clinic.full_clean()
     clinic.save()
+    public_pages_changed()
     audit_event_record(
         action="clinics.clinic.status_changed", acting_user=acting_user, target=clinic,
         request=request, data={"from": previous, "to": new_status, "with_note": bool(note)},
@@ -129,6 +131,7 @@ def vetting_review_decide(
         review.notes = notes
     review.full_clean()
     review.save()
+    public_pages_changed()
     audit_event_record(
         action="clinics.vetting_review.decided", acting_user=acting_user, target=review,
         request=request,

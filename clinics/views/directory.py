@@ -24,8 +24,11 @@ from django.utils.translation import get_language, gettext, gettext_lazy, ngette
 from django.views.decorators.http import require_GET
 from django_countries import countries
 
+from core.public_cache import public_page
+
 from ..forms import DirectoryFilterForm, language_name
 from ..models import CellType, Clinic, Compliance, Credential, CredentialKind, Offering, Route
+from ..public_cache import PUBLIC_PAGES
 from ..querysets import (
     DIRECTORY_RANKING,
     DIRECTORY_RANKING_SUMMARY,
@@ -222,7 +225,15 @@ def clinic_card(clinic: Clinic) -> ClinicCard:
 
 @require_GET
 def directory(request: HttpRequest) -> HttpResponse:
-    """List vetted clinics; every GET parameter is validated, a bad one is ignored and shown."""
+    """List vetted clinics; every GET parameter is validated, a bad one is ignored and shown.
+
+    The same for every anonymous visitor: served from the public-page cache until a
+    service changes a clinic (``clinics.public_cache``).
+    """
+    return public_page(request, PUBLIC_PAGES, lambda extra: _directory(request, extra))
+
+
+def _directory(request: HttpRequest, extra: dict[str, Any]) -> HttpResponse:
     country_codes, language_codes = directory_facets()
     form = DirectoryFilterForm(
         request.GET or None,
@@ -243,5 +254,6 @@ def directory(request: HttpRequest) -> HttpResponse:
         "query_without_page": urlencode(filters.as_params()),
         "hidden_filters": sorted(filters.as_params(with_sort=False).items()),
         "sort": filters.sort,
+        **extra,
     }
     return render(request, "clinics/directory.html", context)

@@ -10,8 +10,12 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 from django_countries import countries
 
+from core.public_cache import public_page
+
 from ..forms import language_name
-from ..profile_sections import profile_sections_render
+from ..models import Clinic
+from ..profile_sections import profile_sections_render, profile_sections_valid_until
+from ..public_cache import PUBLIC_PAGES
 from ..querysets import current_kinds, offering_badge_in_python
 from ..selectors import public_clinic_profile
 from .directory import badges_for
@@ -23,7 +27,23 @@ INTAKE_PATH = "/intake/"
 
 @require_GET
 def profile(request: HttpRequest, slug: str) -> HttpResponse:
-    """Team, offerings in plain words, verified credentials, reviews; 404 unless vetted."""
+    """Team, offerings in plain words, verified credentials, reviews; 404 unless vetted.
+
+    The same for every anonymous visitor: served from the public-page cache until a
+    service changes a clinic, or until a section's figures move with the clock.
+    """
+    shown: list[Clinic] = []
+
+    def render_page(extra: dict[str, Any]) -> HttpResponse:
+        response, clinic = _profile(request, slug, extra)
+        shown.append(clinic)
+        return response
+
+    return public_page(request, PUBLIC_PAGES, render_page,
+                       valid_until=lambda: profile_sections_valid_until(shown[0]))
+
+
+def _profile(request: HttpRequest, slug: str, extra: dict[str, Any]) -> tuple[HttpResponse, Clinic]:
     clinic = public_clinic_profile(slug)
     country_name = str(countries.name(clinic.country) or clinic.country)
     credentials = clinic.current_credentials  # type: ignore[attr-defined]
@@ -44,5 +64,6 @@ def profile(request: HttpRequest, slug: str) -> HttpResponse:
         "intake_url": f"{INTAKE_PATH}?{urlencode({'clinic': clinic.slug})}",
         # Sections other apps add (patient-reported outcomes), before the reviews.
         "extra_sections": profile_sections_render(clinic, request),
+        **extra,
     }
-    return render(request, "clinics/profile.html", context)
+    return render(request, "clinics/profile.html", context), clinic

@@ -29,6 +29,9 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 AXES_ENABLED = True
+# Factories write rows without the services that announce a change: tests that want the
+# public-page cache turn it on themselves (tests/clinics/test_public_cache.py).
+PUBLIC_PAGE_CACHE = False
 AXES_FAILURE_LIMIT = 5
 
 _db = DATABASES["default"]

@@ -17,6 +17,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from clinics.public_cache import public_pages_changed
 from consultations.models import PhaseKind, RecordStatus, TreatmentRecord
 from core.audit import audit_event_record
 from core.models import Notification, NotificationStatus, User
@@ -113,6 +114,7 @@ def schedule_create(
             )
             for check_in in check_ins:
                 _queue_checkin_mail(check_in)
+            public_pages_changed()  # new check-ins come due on the profile
             audit_event_record(
                 action="followups.schedule_created", acting_user=acting_user, target=schedule,
                 data={"treatment": treatment.pk, "case": case.reference, "time_points": points},

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from clinics.models import ClinicMembership
+from clinics.public_cache import public_pages_changed
 from core.audit import audit_event_record
 from core.exceptions import DomainError
 from core.models import User
@@ -53,6 +54,7 @@ def adverse_event_grade(
         raise DomainError(_("Say what action was taken."), code="action_required")
     locked.full_clean()
     locked.save()
+    public_pages_changed()  # outcomes show events by grade
     audit_event_record(
         action="followups.adverse_event_graded", acting_user=staff, target=locked,
         request=request,
@@ -99,6 +101,7 @@ def adverse_event_clinic_rate(
     locked.clinic_relatedness = relatedness
     locked.clinic_rated_at = timezone.now()
     locked.save(update_fields=["clinic_relatedness", "clinic_rated_at"])
+    public_pages_changed()  # outcomes count events still unrated
     audit_event_record(
         action="followups.adverse_event_clinic_rated", acting_user=acting_user, target=locked,
         request=request, data={"relatedness": relatedness, "clinic": locked.clinic_id},

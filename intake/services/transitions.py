@@ -7,6 +7,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from clinics.public_cache import public_pages_changed
 from core.audit import audit_event_record
 from core.exceptions import DomainError
 from core.models import User
@@ -33,6 +34,8 @@ def _set_status(*, case: Case, to_status: str) -> str:
     old = case.status
     case.status = to_status
     case.status_changed_at = timezone.now()
+    if to_status == CaseStatus.WITHDRAWN:
+        public_pages_changed()  # published outcomes leave a withdrawn patient's answers out
     return old
 
 

@@ -10,6 +10,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 
 from clinics import demo as clinics_demo
+from clinics.public_cache import public_pages_changed
 from consultations.demo import seed_consultations
 from core.demo import DEMO_PASSWORD, ensure_user
 from core.models import Role
@@ -51,6 +52,7 @@ class Command(BaseCommand):
         intake_demo.seed_cases()
         consultations = seed_consultations()
         followups = seed_followups()
+        public_pages_changed()  # written without the services: cached public pages go
 
         self.stdout.write(self.style.SUCCESS(f"Demo data ready: {conditions} conditions."))
         self.stdout.write(

@@ -1,0 +1,148 @@
+"""Whole public pages for anonymous visitors, cached until what they show changes.
+
+A page that is the same for every anonymous visitor (the clinic directory, a clinic's
+profile) is rendered once per *namespace version*, language, time zone, local day and
+full path, and served from the cache after that. Nothing here guesses how long a page
+stays true:
+
+* the services that change what such a page shows call ``public_content_changed(ns)``
+  (explicitly, never from a signal): on commit, the namespace gets a new version and
+  every page of it is rendered afresh;
+* a page whose content moves with the clock (an outcome counted once its check-in is
+  due) says until when it holds (``valid_until``), from its own data; the local day is
+  in the key, so a credential that expires at midnight is never shown as current.
+
+Only pages nobody could tell apart are cached: anonymous visitors with no session
+kind (a magic-link session is a patient's) and no flash message. The one piece that
+differs per visitor, the CSRF token of the forms (language switcher), is a
+placeholder in the cached HTML, replaced by this visitor's own token each time.
+
+A per-process cache (local memory) could not hear a change made in another process,
+so pages are only cached when ``CACHES["default"]`` is shared (Redis, Memcached) and
+``PUBLIC_PAGE_CACHE`` is on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.contrib.messages import get_messages
+from django.core.cache import cache
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
+from django.utils import timezone, translation
+
+from .sessions import KIND_KEY
+
+# Memory housekeeping only: correctness comes from the version, the day and valid_until.
+ENTRY_SECONDS = 24 * 60 * 60
+SHARED_BACKENDS = ("RedisCache", "PyMemcacheCache", "PyLibMCCache", "DatabaseCache")
+
+Renderer = Callable[[dict[str, Any]], HttpResponse]
+
+
+def enabled() -> bool:
+    backend = str(settings.CACHES["default"]["BACKEND"])
+    return bool(getattr(settings, "PUBLIC_PAGE_CACHE", True)) and backend.endswith(SHARED_BACKENDS)
+
+
+def _version_key(namespace: str) -> str:
+    return f"publicpage:{namespace}:version"
+
+
+def public_content_changed(namespace: str) -> None:
+    """Every cached page of ``namespace`` is stale once the current transaction commits.
+
+    Call it from each service that changes what the namespace's pages show. On commit,
+    not before: a page rendered between the call and the commit would still read the
+    old rows and would be cached under the new version.
+    """
+    transaction.on_commit(
+        lambda: cache.set(_version_key(namespace), secrets.token_hex(8), timeout=None)
+    )
+
+
+def cacheable(request: HttpRequest) -> bool:
+    """Whether this request would see exactly what any anonymous visitor sees."""
+    if request.method != "GET" or not enabled():
+        return False
+    user = getattr(request, "user", None)
+    if user is None or user.is_authenticated:
+        return False
+    session = getattr(request, "session", None)
+    if session is not None and session.get(KIND_KEY) is not None:
+        return False
+    return len(get_messages(request)) == 0  # len() does not mark them as shown
+
+
+def _page_key(namespace: str, request: HttpRequest) -> str:
+    path = hashlib.sha256(request.get_full_path().encode()).hexdigest()[:32]
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    zone = timezone.get_current_timezone_name()
+    return f"publicpage:{namespace}:{language}:{zone}:{timezone.localdate():%Y%m%d}:{path}"
+
+
+def public_page(
+    request: HttpRequest,
+    namespace: str,
+    render: Renderer,
+    *,
+    valid_until: Callable[[], dt.datetime | None] | None = None,
+) -> HttpResponse:
+    """``render(extra_context)`` once per version, then the cached page for every visitor.
+
+    ``render`` must pass ``extra_context`` into the template context (it carries the
+    CSRF placeholder). ``valid_until``, if given, is asked on a miss: the page is not
+    served from the cache after that instant.
+    """
+    if not cacheable(request):
+        return render({})
+    version_key, page_key = _version_key(namespace), _page_key(namespace, request)
+    found = cache.get_many([version_key, page_key])
+    version = found.get(version_key)
+    if version is None:
+        version = secrets.token_hex(8)
+        if not cache.add(version_key, version, timeout=None):
+            version = cache.get(version_key) or version
+    entry = found.get(page_key)
+    now = timezone.now()
+    if (
+        entry is not None
+        and entry["version"] == version
+        and (entry["valid_until"] is None or now < entry["valid_until"])
+    ):
+        return _respond(request, entry)
+    placeholder = secrets.token_hex(16)
+    response = render({"csrf_token": placeholder})
+    if response.status_code != 200 or response.streaming or response.cookies:
+        return _with_token(request, response, placeholder)
+    entry = {
+        "version": version,
+        "valid_until": valid_until() if valid_until is not None else None,
+        "placeholder": placeholder,
+        "content": response.content,
+        "content_type": response["Content-Type"],
+    }
+    cache.set(page_key, entry, timeout=ENTRY_SECONDS)
+    return _respond(request, entry)
+
+
+def _respond(request: HttpRequest, entry: dict[str, Any]) -> HttpResponse:
+    token = get_token(request).encode()  # also has the CSRF cookie set, as the tag would
+    content = entry["content"].replace(entry["placeholder"].encode(), token)
+    return HttpResponse(content, content_type=entry["content_type"])
+
+
+def _with_token(request: HttpRequest, response: HttpResponse, placeholder: str) -> HttpResponse:
+    """A response rendered for the cache but not kept (a 404): the placeholder replaced."""
+    if not response.streaming:
+        response.content = response.content.replace(
+            placeholder.encode(), get_token(request).encode()
+        )
+    return response
