@@ -238,7 +238,7 @@ def public_clinic_profile(slug: str, *, on: dt.date | None = None) -> Clinic:
             queryset=Review.objects.filter(status=ReviewStatus.PUBLISHED)
             .only("id", "clinic_id", "author_display_name", "rating", "body", "language",
                   "created_at",
-                  "treatment_verified_at", "reply_body", "replied_at", "status")
+                  "treatment_verified_at", "reply_body", "replied_at", "status", "stage")
             .order_by("-created_at", "-pk"),
             to_attr="public_reviews",
         ),
