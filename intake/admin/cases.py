@@ -12,7 +12,7 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Q, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404
@@ -53,6 +53,7 @@ from .filters import (
 )
 from .inlines import CaseDocumentInline, CaseMessageInline, ClinicShareInline, ProposalInline
 from .pixels import pixels_clear_command
+from .queue import case_search, document_count
 from .summary import badges_html, case_summary, flag_badges
 
 # Statuses staff may move a case to from the admin (a draft is the patient's).
@@ -159,11 +160,10 @@ class CaseAdmin(ConciergeAdminMixin, SimpleHistoryAdmin):
 
     # --- queryset -------------------------------------------------------------
     def get_queryset(self, request: HttpRequest) -> QuerySet[Case]:
-        # Counts come from one join on documents; only one multi-valued join,
-        # so the counts are not multiplied by any other relation.
+        # Per-row subqueries, no GROUP BY over every case (queue.document_count).
         return super().get_queryset(request).annotate(
-            imaging_count=Count("documents", filter=Q(documents__doc_type__in=IMAGING_TYPES)),
-            record_count=Count("documents", filter=Q(documents__doc_type__in=RECORD_TYPES)),
+            imaging_count=document_count(IMAGING_TYPES),
+            record_count=document_count(RECORD_TYPES),
         )
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
@@ -185,11 +185,10 @@ class CaseAdmin(ConciergeAdminMixin, SimpleHistoryAdmin):
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[Case], search_term: str
     ) -> tuple[QuerySet[Case], bool]:
-        term = search_term.strip()
-        if term.upper().startswith("SC-"):
-            # A reference is exact: one hit, no scan of names and emails.
-            return queryset.filter(reference__iexact=term), False
-        return super().get_search_results(request, queryset, term)
+        # A reference exactly, or names and e-mails through their own indexes (queue.py).
+        if not search_term.strip():
+            return queryset, False
+        return case_search(queryset, search_term), False
 
     # --- columns --------------------------------------------------------------
     @admin.display(description=_("alert"), ordering="-has_hard_contraindication")
