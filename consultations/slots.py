@@ -65,6 +65,24 @@ def wall_to_instant(wall: datetime, zone: zoneinfo.ZoneInfo) -> datetime | None:
     return aware.astimezone(UTC)
 
 
+def _steady_offset(first: datetime, last: datetime, zone: zoneinfo.ZoneInfo) -> timedelta | None:
+    """The zone's UTC offset if it is the same at both wall times and neither is in a
+    gap or a repeated hour; None otherwise (then each time is converted on its own).
+
+    Two offset changes within one availability span (hours) do not happen in the tz
+    database, so the same offset at both ends means one offset throughout.
+    """
+    offsets = set()
+    for wall in (first, last):
+        instant = wall_to_instant(wall, zone)
+        if instant is None or wall.replace(tzinfo=zone, fold=1).utcoffset() != (
+            wall.replace(tzinfo=zone, fold=0).utcoffset()
+        ):
+            return None  # a skipped or repeated wall time: the slow, exact path
+        offsets.add(wall.replace(tzinfo=zone).utcoffset())
+    return offsets.pop() if len(offsets) == 1 else None
+
+
 def _days(first: date, last: date) -> list[date]:
     return [first + timedelta(days=n) for n in range((last - first).days + 1)]
 
@@ -140,20 +158,32 @@ def slot_grid(
     earliest = now + timedelta(hours=ctype.min_notice_hours)
     latest = now + timedelta(days=ctype.horizon_days)
     step = timedelta(minutes=ctype.slot_step_minutes)
+    # Read once: the type's properties build a new timedelta on every call.
+    duration, before, after = ctype.duration, ctype.buffer_before, ctype.buffer_after
     slots: dict[datetime, Slot] = {}
     for day in _days(first_day, last_day):
         for rule in _rules_on(rules, day):
             wall = datetime.combine(day, rule.start_time)
             limit = datetime.combine(day, rule.end_time)
-            while wall + ctype.duration <= limit:
-                start = wall_to_instant(wall, zone)
+            # Where the clock keeps one offset from the rule's start to its end (every day
+            # but a change's), each wall time is that offset from UTC: no zone arithmetic
+            # per start. On a change's day every start goes through wall_to_instant.
+            offset = _steady_offset(wall, limit, zone)
+            while wall + duration <= limit:
+                if offset is not None:
+                    start: datetime | None = (wall - offset).replace(tzinfo=UTC)
+                else:
+                    start = wall_to_instant(wall, zone)
                 wall_now, wall = wall, wall + step
                 if start is None or start in slots:
                     continue
-                end = start + ctype.duration
+                end = start + duration
                 if not window_start <= start < window_end:
                     continue
-                end_wall = end.astimezone(zone).replace(tzinfo=None, fold=0)
+                if offset is not None:
+                    end_wall = wall_now + duration
+                else:
+                    end_wall = end.astimezone(zone).replace(tzinfo=None, fold=0)
                 if end_wall > limit:
                     continue  # the day's clock change pushed the end past the rule
                 blocked: Blocked | None = None
@@ -169,7 +199,7 @@ def slot_grid(
                     end_wall.time() if end_wall.date() == day else None,
                 ):
                     blocked = Blocked.EXCEPTION
-                elif is_busy(start - ctype.buffer_before, end + ctype.buffer_after):
+                elif is_busy(start - before, end + after):
                     blocked = Blocked.BOOKED
                 slots[start] = Slot(start, end, start.astimezone(zone), blocked)
     return [slots[key] for key in sorted(slots)]
