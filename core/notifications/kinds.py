@@ -69,6 +69,8 @@ class NotificationKind:
 
     def about(self, notification: Notification) -> Any:
         """The object the notification is about, or None if it is gone."""
+        if hasattr(notification, PREFETCHED):  # loaded with its chunk (prefetch_abouts)
+            return getattr(notification, PREFETCHED)
         if notification.about_type is None:
             return None
         model = notification.about_type.model_class()
@@ -78,6 +80,27 @@ class NotificationKind:
 
     def about_queryset(self, model: type[models.Model]) -> models.QuerySet[Any]:
         return model._default_manager.all()
+
+    def about_many(self, notifications: list[Notification]) -> dict[int, Any]:
+        """``about()`` for several notifications of this kind at once: one query per model,
+        not one per message. Maps each notification's id to its object (absent: gone)."""
+        wanted: dict[int, dict[Any, list[int]]] = {}
+        models_by_type: dict[int, type[models.Model]] = {}
+        for notification in notifications:
+            about_type = notification.about_type
+            model = about_type.model_class() if about_type is not None else None
+            if about_type is None or model is None:
+                continue
+            models_by_type[about_type.pk] = model
+            pk = model._meta.pk.to_python(notification.about_id)  # type: ignore[union-attr]
+            wanted.setdefault(about_type.pk, {}).setdefault(pk, []).append(notification.pk)
+        found: dict[int, Any] = {}
+        for type_id, by_pk in wanted.items():
+            objects = self.about_queryset(models_by_type[type_id]).in_bulk(list(by_pk))
+            for pk, obj in objects.items():
+                for notification_id in by_pk[pk]:
+                    found[notification_id] = obj
+        return found
 
     def is_wanted(self, notification: Notification, about: Any) -> bool:
         """Asked at send time; False cancels the message (e.g. a cancelled booking)."""
@@ -112,6 +135,25 @@ class NotificationKind:
 
 
 _REGISTRY: dict[str, NotificationKind] = {}
+PREFETCHED = "_prefetched_about"
+
+
+def prefetch_abouts(notifications: list[Notification]) -> None:
+    """Load what a chunk of notifications is about in one query per kind and model.
+
+    A worker sends a chunk within a second or two of loading it, and each kind still
+    asks ``is_wanted`` of the object just before its own message goes.
+    """
+    by_kind: dict[str, list[Notification]] = {}
+    for notification in notifications:
+        by_kind.setdefault(notification.kind, []).append(notification)
+    for name, group in by_kind.items():
+        kind = kind_for(name)
+        if kind is None:
+            continue
+        found = kind.about_many(group)
+        for notification in group:
+            setattr(notification, PREFETCHED, found.get(notification.pk))
 
 
 def register(kind: type[NotificationKind]) -> type[NotificationKind]:

@@ -46,7 +46,7 @@ from core.exceptions import DomainError
 from core.models import User
 
 from .errors import DeliveryError, classify
-from .kinds import kind_for
+from .kinds import kind_for, prefetch_abouts
 from .models import Notification, NotificationStatus
 from .rendering import build_message
 
@@ -265,6 +265,7 @@ def outbox_send_claimed(*, notification_ids: Iterable[int], lease_token: str) ->
     report.skipped = len(ids) - len(rows)
     if not rows:
         return report
+    prefetch_abouts(rows)  # one query per model for the chunk, not one per message
     backend: BaseEmailBackend = get_connection()
     try:
         for index, notification in enumerate(rows):

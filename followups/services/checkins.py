@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from clinics.models import Clinic
+from clinics.public_cache import public_pages_changed
 from core.audit import audit_event_record
 from core.exceptions import DomainError
 from core.models import Notification, User
@@ -50,15 +51,17 @@ def checkin_link_issue(*, check_in: CheckIn, notification: Notification | None) 
     revoked first, so a retried send never leaves two live links. Returns the raw token."""
     raw = secrets.token_urlsafe(32)
     now = timezone.now()
-    with transaction.atomic():
-        if notification is not None:
-            CheckInLink.objects.filter(
-                notification=notification, revoked_at__isnull=True
-            ).update(revoked_at=now)
-        CheckInLink.objects.create(
-            check_in=check_in, notification=notification, token_hash=hash_token(raw),
-            expires_at=now + LINK_VALID_FOR,
+    # No transaction of its own: it runs for every e-mail the outbox sends, and BEGIN and
+    # COMMIT would double its round trips. Stopped between the two writes, the earlier
+    # link is revoked and the message unsent: its retry issues the one live link.
+    if notification is not None:
+        CheckInLink.objects.filter(notification=notification, revoked_at__isnull=True).update(
+            revoked_at=now
         )
+    CheckInLink.objects.create(
+        check_in=check_in, notification=notification, token_hash=hash_token(raw),
+        expires_at=now + LINK_VALID_FOR,
+    )
     return raw
 
 
@@ -188,6 +191,7 @@ def checkin_submit(*, check_in: CheckIn, request: HttpRequest | None = None) -> 
             check_in=locked, kind=TaskKind.CONTACT_REQUEST,
             defaults={"due_at": now + TASK_DUE_WITHIN, "reasons": ["contact_me"]},
         )
+    public_pages_changed()  # the clinic's published outcomes
     audit_event_record(
         action="followups.checkin_answered", acting_user=None, target=locked, request=request,
         actor_label="patient",
