@@ -167,17 +167,17 @@ def test_the_admin_list_pins_its_queries(
     personas: Personas,
     django_assert_num_queries,  # type: ignore[no-untyped-def]
 ) -> None:
-    """The same 13 queries (session, user, groups, filters, count, page) for 1 row or 8."""
+    """The same 12 queries (session, user, groups, filters, count, page) for 1 row or 8."""
     from tests.intake.factories import CaseFactory
 
     client = _client(personas.concierge)
     _clinic_booking(CaseFactory.create(), calendars, personas, hour=8)
     client.get("/admin/consultations/booking/")
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(12):
         client.get("/admin/consultations/booking/")
     for hour in range(9, 16):
         _clinic_booking(CaseFactory.create(), calendars, personas, hour=hour)
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(12):
         assert client.get("/admin/consultations/booking/").status_code == 200
 
 
