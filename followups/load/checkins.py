@@ -1,4 +1,5 @@
-"""Follow-up schedules, check-ins in every state, answers and their outbox rows.
+"""Follow-up schedules, check-ins in every state, answers, adverse events, call tasks
+and their outbox rows.
 
 Each completed treatment gets its schedule and its six check-ins, due at 10:00 in
 the patient's zone (``followups.services.schedule``). A check-in's state follows
@@ -20,13 +21,21 @@ from consultations.models import TreatmentRecord
 from core.models import Notification, NotificationStatus
 from followups.instruments import DEFAULT_TIME_POINTS
 from followups.models import (
+    AdverseEvent,
     CheckIn,
     CheckInAnswer,
     CheckInStatus,
+    EventOutcome,
+    EventStatus,
     FollowUpSchedule,
+    Relatedness,
     ScheduleStatus,
+    StaffTask,
+    TaskKind,
+    TaskStatus,
 )
 from followups.services.schedule import (
+    CALL_TASK_AFTER,
     INVITE_KIND,
     MISSED_AFTER,
     REMINDER_AFTER,
@@ -40,6 +49,7 @@ from .cases import LoadedCase
 C = CheckInStatus
 N = NotificationStatus
 CHUNK = 2_000  # schedules per write: six check-ins and twelve outbox rows each
+EVENT_SHARE = 0.02  # answers with a red flag: an adverse event each
 MESSAGE_DOMAIN = "load.concierge.example"
 
 
@@ -57,6 +67,8 @@ def load_checkins(
         schedules: list[FollowUpSchedule] = []
         check_ins: list[CheckIn] = []
         answers: list[CheckInAnswer] = []
+        events: list[AdverseEvent] = []
+        tasks: list[StaffTask] = []
         mail: list[Notification] = []
         for treatment in treatments[first : first + CHUNK]:
             case = cases[int(treatment.case_id)]
@@ -96,10 +108,16 @@ def load_checkins(
                 check_ins.append(check_in)
                 if check_in.status == C.ANSWERED:
                     answers.append(_answer(writer, rng, check_in))
+                    if rng.random() < EVENT_SHARE:
+                        events.append(_event(writer, rng, check_in, treatment.clinic_id, now))
+                elif check_in.status == C.MISSED:
+                    tasks.append(_call_task(writer, rng, check_in))
                 mail.extend(_outbox(writer, check_in, checkin_type, now, completed))
         writer.insert(FollowUpSchedule, schedules)
         writer.insert(CheckIn, check_ins)
         writer.insert(CheckInAnswer, answers)
+        writer.insert(AdverseEvent, events)
+        writer.insert(StaffTask, tasks)
         writer.insert(Notification, mail)
 
 
@@ -139,6 +157,50 @@ def _answer(writer: Writer, rng: random.Random, check_in: CheckIn) -> CheckInAns
             pages_saved=3,
             updated_at=answered,
             submitted_at=answered,
+        )
+    )
+
+
+def _event(
+    writer: Writer, rng: random.Random, check_in: CheckIn, clinic_id: int, now: dt.datetime
+) -> AdverseEvent:
+    """A red flag in an answer: graded and closed by staff if old enough, else still open."""
+    reported = check_in.answered_at or check_in.due_at
+    event = AdverseEvent(
+        check_in_id=check_in.pk,
+        schedule_id=check_in.schedule_id,
+        clinic_id=clinic_id,
+        reasons=[rng.choice(["fever_over_48h", "spreading_redness", "pus_or_discharge"])],
+        reported_at=reported,
+        clinic_rating_due_at=reported + dt.timedelta(days=3),
+    )
+    if now - reported > dt.timedelta(days=14):
+        event.status = EventStatus.CLOSED
+        event.ctcae_grade = rng.choice([1, 1, 2, 2, 3])
+        event.relatedness = rng.choice([Relatedness.PROBABLE, Relatedness.POSSIBLE])
+        event.outcome = EventOutcome.RECOVERED
+        event.action_taken = "Antibiotics prescribed by the patient's own doctor."
+        event.graded_at = reported + dt.timedelta(hours=6)
+        event.closed_at = reported + dt.timedelta(days=10)
+        event.clinic_relatedness = event.relatedness
+        event.clinic_rated_at = reported + dt.timedelta(days=2)
+    return writer.assign(event)
+
+
+def _call_task(writer: Writer, rng: random.Random, check_in: CheckIn) -> StaffTask:
+    """A missed check-in: staff were asked to call; most calls are done."""
+    due = check_in.due_at + CALL_TASK_AFTER + dt.timedelta(days=1)
+    done = rng.random() < 0.8
+    return writer.assign(
+        StaffTask(
+            check_in_id=check_in.pk,
+            kind=TaskKind.CALL_PATIENT,
+            reasons=["no_answer"],
+            status=TaskStatus.DONE if done else TaskStatus.OPEN,
+            created_at=check_in.due_at + CALL_TASK_AFTER,
+            due_at=due,
+            done_at=due if done else None,
+            note="Left a voicemail." if done else "",
         )
     )
 

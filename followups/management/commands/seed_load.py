@@ -2,8 +2,9 @@
 
 It lives in the top app because it writes every app's tables. At 100,000 cases:
 2,000 clinics with 10,000 offerings, 100,000 patients and cases with document
-metadata (no files), 50,000 consultations, 50,000 completed treatments with
-300,000 check-ins in every state and their 600,000 outbox rows. ``--cases`` scales
+metadata (no files), proposals and clinic shares, 50,000 consultations, 50,000
+completed treatments with 300,000 check-ins in every state (answers, adverse events,
+call tasks) and their 600,000 outbox rows. ``--cases`` scales
 everything in proportion. Rows are written with COPY on PostgreSQL (minutes).
 
 It first lays the reference data ``seed_demo`` also lays (conditions, exchange
@@ -30,6 +31,7 @@ from followups.load.calendar import load_calendars, load_treatments
 from followups.load.cases import load_cases
 from followups.load.checkins import load_checkins
 from followups.load.clinics import SLUG_PREFIX, load_clinics
+from followups.load.matching import load_matching
 
 FULL_SIZE = 100_000  # cases at which the proportions below are stated
 
@@ -74,6 +76,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             clinics = load_clinics(writer, rng, count=max(10, round(2000 * scale)), staff=staff)
             case_rows = load_cases(writer, rng, count=cases)
+            load_matching(writer, rng, clinics=clinics, cases=case_rows, staff=staff)
             load_calendars(
                 writer,
                 rng,
