@@ -255,7 +255,8 @@ class CheckInAdmin(ConciergeAdminMixin, admin.ModelAdmin):
 class FollowUpScheduleAdmin(ConciergeAdminMixin, admin.ModelAdmin):
     list_display = ("id", "case", "clinic", "treatment", "status", "created_at")
     list_filter = ("status", "clinic")
-    list_select_related = ("case", "clinic", "treatment")
+    # A treatment reads "<kind> <date> (<case>)": its case too, or a query per row.
+    list_select_related = ("case", "clinic", "treatment__case")
     readonly_fields = ("case", "clinic", "treatment", "status", "status_changed_at",
                        "created_at")
     fields = readonly_fields

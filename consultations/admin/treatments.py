@@ -52,7 +52,8 @@ class TreatmentPlanAdmin(ConciergeAdminMixin, admin.ModelAdmin):  # type: ignore
         "two_phase",
     ]
     list_filter = ["status", ("clinic", admin.RelatedOnlyFieldListFilter)]
-    list_select_related = ["case", "clinic", "offering"]
+    # An offering reads "<title> - <clinic>": its clinic too, or a query per row.
+    list_select_related = ["case", "clinic", "offering__clinic"]
     search_fields = ["case__reference", "clinic__name"]
     readonly_fields = ["case", "clinic", "offering", "status", "created_by"]
     inlines = [PhaseInline]
@@ -76,7 +77,8 @@ class TreatmentRecordAdmin(ConciergeAdminMixin, admin.ModelAdmin):  # type: igno
         "status",
     ]
     list_filter = ["status", "kind", ("clinic", admin.RelatedOnlyFieldListFilter)]
-    list_select_related = ["case", "clinic", "offering"]
+    # An offering reads "<title> - <clinic>": its clinic too, or a query per row.
+    list_select_related = ["case", "clinic", "offering__clinic"]
     search_fields = ["case__reference", "cell_lot", "clinic__name"]
     raw_id_fields = ["case", "clinic", "offering", "plan", "treating_doctor"]
     readonly_fields = ["status", "completed_at", "recorded_by"]
