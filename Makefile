@@ -42,8 +42,14 @@ check-deploy: $(VENV)/.installed
 	ALLOWED_HOSTS=portal.example ADMIN_URL=staff-area/ \
 	$(BIN)/python manage.py check --deploy --fail-level WARNING
 
+# Needs PostgreSQL and Redis (DATABASE_URL names the bench's databases, default portal_bench;
+# REDIS_URL) and Debian's wrk; see README "Benchmarks". Not part of `make test`.
 bench: $(VENV)/.installed-test
-	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/python -m pytest bench -q
+	@command -v wrk >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get install -y -q wrk || { apt-get update -q && apt-get install -y -q wrk; }; \
+	  else echo "make bench needs wrk (Debian package): sudo apt-get install -y wrk" >&2; exit 1; fi; }
+	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/python -m pytest bench -q -p no:cacheprovider $(PYTEST_ARGS)
 
 messages: $(VENV)/.installed
 	$(BIN)/python manage.py makemessages -l es -l ar --ignore=.venv --ignore=var --ignore=static/vendor --ignore=tests

@@ -1,0 +1,49 @@
+"""Measuring one page against the bare view, the way every page scenario does."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .loadgen import Load, run_wrk
+from .report import Row, record
+from .site import Site, status
+
+BARE = "/bench/bare/"
+WARM_UP = 4  # requests: each gunicorn worker has served the page before it is measured
+
+
+def check(site: Site, path: str, cookie: str = "") -> None:
+    answer = status(site.url(path), cookie=cookie)
+    assert answer == 200, f"{path} answered {answer}"
+
+
+def against_bare(
+    site: Site,
+    *,
+    scenario: str,
+    what: str,
+    path: str,
+    cookie: str = "",
+    extra: dict[str, str] | None = None,
+    min_ratio: float | None = None,
+    **load: Any,
+) -> tuple[Row, Load]:
+    """Warm up, measure the bare view, then ``path``; record and return the row."""
+    for _ in range(WARM_UP):  # one request at a time: templates, pools, caches; no backlog
+        check(site, path, cookie)
+    cookies = [cookie] if cookie else None
+    bare = run_wrk(site.url(BARE), **load)
+    page = run_wrk(site.url(path), cookies=cookies, **load)
+    row = Row(
+        scenario=scenario,
+        what=what,
+        rps=page.rps,
+        p95_ms=page.p95_ms,
+        baseline="bare view",
+        baseline_rps=bare.rps,
+        extra=dict(extra or {}),
+    )
+    if min_ratio is not None:
+        row.target, row.met = f"ratio >= {min_ratio:.2f}", row.ratio >= min_ratio
+    record(row)
+    return row, page
