@@ -28,6 +28,8 @@ from typing import Any
 
 import psycopg
 
+from followups.load import LOAD_MARK
+
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATABASE = "postgres://postgres@127.0.0.1:5432/portal_bench"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/0"
@@ -104,10 +106,17 @@ def data_set(cases: int, log: Any = print) -> str:
     log(f"bench: migrating {name}")
     manage(url, "migrate", "--noinput", "-v0")
     with psycopg.connect(url) as conn:
-        seeded = conn.execute(
-            "SELECT 1 FROM clinics_clinic WHERE slug = 'load-busy-calendar'"
+        found = conn.execute(
+            "SELECT description FROM clinics_clinic WHERE slug = 'load-busy-calendar'"
         ).fetchone()
-    if not seeded:
+    if found is not None and found[0] != LOAD_MARK:
+        log(f"bench: {name} was made by an older seed_load ({found[0]!r}): making it again")
+        with _admin(url) as admin:
+            admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+            admin.execute(f'CREATE DATABASE "{name}"')
+        manage(url, "migrate", "--noinput", "-v0")
+        found = None
+    if found is None:
         log(f"bench: seed_load --cases {cases} into {name} (once; minutes)")
         log(manage(url, "seed_load", "--cases", str(cases)))
     return url

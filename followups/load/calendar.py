@@ -35,6 +35,7 @@ from consultations.models import (
 from core.demo import ensure_user
 from core.models import Role
 
+from . import LOAD_MARK
 from .bulk import Writer
 from .cases import LoadedCase
 from .clinics import SLUG_PREFIX, LoadedClinic
@@ -159,6 +160,7 @@ def load_calendars(
             time_zone="America/Bogota",
             languages=["es", "en"],
             status=ClinicStatus.VETTED,
+            description=LOAD_MARK,
         )
     )
     writer.insert(Clinic, [busy_clinic])
