@@ -33,6 +33,8 @@ USED_OUTSIDE_THE_CODE = {
     "gunicorn": "command line",
     # django-phonenumber-field's parser, its [phonenumbers] extra: pinned so installs match CI.
     "phonenumbers": "pinned extra of django-phonenumber-field",
+    # redis-py's C reply parser: redis-py loads it by itself when it is installed.
+    "hiredis": "loaded by redis",
 }
 _DOTTED = re.compile(r"[A-Za-z_]\w*(?:\.\w+)*")
 

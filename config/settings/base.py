@@ -135,7 +135,7 @@ REDIS_URL: str | None = env.str("REDIS_URL", default=None) or None
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "core.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="portal"),
         }
@@ -359,7 +359,7 @@ CONCIERGE_ON_DUTY_EMAIL = env.str("CONCIERGE_ON_DUTY_EMAIL", default="")
 OUTBOX_MESSAGE_ID_DOMAIN = env.str("OUTBOX_MESSAGE_ID_DOMAIN", default="concierge.example")
 OUTBOX_DISPATCH_EVERY = env.int("OUTBOX_DISPATCH_EVERY", default=5)  # beat, seconds
 OUTBOX_CLAIM_BATCH = env.int("OUTBOX_CLAIM_BATCH", default=500)
-OUTBOX_SEND_CHUNK = env.int("OUTBOX_SEND_CHUNK", default=20)  # messages per SMTP connection
+OUTBOX_SEND_CHUNK = env.int("OUTBOX_SEND_CHUNK", default=100)  # messages per SMTP connection
 # Claimed, unsent rows at most (all dispatchers together, roughly): the rest waits in
 # the database in priority order. Keep it below what the workers send in one lease.
 OUTBOX_MAX_IN_FLIGHT = env.int("OUTBOX_MAX_IN_FLIGHT", default=1000)

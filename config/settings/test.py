@@ -70,7 +70,7 @@ if REDIS_URL:
     _db_index = int(_parts.path.lstrip("/") or 0)
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "core.cache.RedisCache",
             "LOCATION": urlunsplit(_parts._replace(path=f"/{_db_index + 1}")),
         }
     }
