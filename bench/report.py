@@ -77,7 +77,8 @@ def _header(stamp: str) -> list[str]:
         "",
         f"`make bench` on {platform.node()} ({os.cpu_count()} CPUs, shared with other work: "
         "absolute numbers are noisy, the ratios are what travel). gunicorn with 2 workers, "
-        f"PostgreSQL and Redis; wrk, {seconds} s per measurement; data set of "
+        f"PostgreSQL and Redis; wrk, {seconds} s per measurement, each page request "
+        "with a browser's `Accept-Encoding`; data set of "
         f"{RUN.cases:,} cases (`manage.py seed_load`). Each ratio divides the scenario's "
         "throughput by its baseline's, measured just before it by the same gunicorn.",
         "",

@@ -17,6 +17,13 @@ kind (a magic-link session is a patient's) and no flash message. The one piece t
 differs per visitor, the CSRF token of the forms (language switcher), is a
 placeholder in the cached HTML, replaced by this visitor's own token each time.
 
+A browser that accepts gzip (every one does) gets the page compressed once, when it was
+rendered, instead of 72 KB of HTML: ten times fewer bytes to a phone, and nothing to
+compress per request. The visitor's token goes in between the compressed pieces as a
+stored (uncompressed) deflate block, so it shares no compression context with anything
+on the page (BREACH could not read it off the response length; Django masks it anew
+for every response besides).
+
 A per-process cache (local memory) could not hear a change made in another process,
 so pages are only cached when ``CACHES["default"]`` is shared (Redis, Memcached) and
 ``PUBLIC_PAGE_CACHE`` is on.
@@ -27,6 +34,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+import struct
+import zlib
 from collections.abc import Callable
 from typing import Any
 
@@ -36,7 +45,9 @@ from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
+from django.middleware.gzip import re_accepts_gzip
 from django.utils import timezone, translation
+from django.utils.cache import patch_vary_headers
 
 from .sessions import KIND_KEY
 
@@ -88,6 +99,10 @@ def _page_key(namespace: str, request: HttpRequest) -> str:
     return f"publicpage:{namespace}:{language}:{zone}:{timezone.localdate():%Y%m%d}:{path}"
 
 
+def _accepts_gzip(request: HttpRequest) -> bool:
+    return bool(re_accepts_gzip.search(request.META.get("HTTP_ACCEPT_ENCODING", "")))
+
+
 def public_page(
     request: HttpRequest,
     namespace: str,
@@ -104,13 +119,16 @@ def public_page(
     if not cacheable(request):
         return render({})
     version_key, page_key = _version_key(namespace), _page_key(namespace, request)
-    found = cache.get_many([version_key, page_key])
+    # Each encoding is its own entry: a hit reads only the bytes it sends.
+    gzip = _accepts_gzip(request)
+    entry_key = page_key + (":gzip" if gzip else "")
+    found = cache.get_many([version_key, entry_key])
     version = found.get(version_key)
     if version is None:
         version = secrets.token_hex(8)
         if not cache.add(version_key, version, timeout=None):
             version = cache.get(version_key) or version
-    entry = found.get(page_key)
+    entry = found.get(entry_key)
     now = timezone.now()
     if (
         entry is not None
@@ -122,21 +140,71 @@ def public_page(
     response = render({"csrf_token": placeholder})
     if response.status_code != 200 or response.streaming or response.cookies:
         return _with_token(request, response, placeholder)
-    entry = {
+    plain: dict[str, Any] = {
         "version": version,
         "valid_until": valid_until() if valid_until is not None else None,
         "placeholder": placeholder,
         "content": response.content,
         "content_type": response["Content-Type"],
     }
-    cache.set(page_key, entry, timeout=ENTRY_SECONDS)
-    return _respond(request, entry)
+    compressed = {**plain, "content": None, "gzip": _compress(response.content, placeholder)}
+    cache.set_many({page_key: plain, page_key + ":gzip": compressed}, timeout=ENTRY_SECONDS)
+    return _respond(request, compressed if gzip else plain)
 
 
 def _respond(request: HttpRequest, entry: dict[str, Any]) -> HttpResponse:
     token = get_token(request).encode()  # also has the CSRF cookie set, as the tag would
-    content = entry["content"].replace(entry["placeholder"].encode(), token)
-    return HttpResponse(content, content_type=entry["content_type"])
+    if entry.get("gzip") is not None:
+        response = HttpResponse(
+            _gzip_with(entry["gzip"], token), content_type=entry["content_type"]
+        )
+        response["Content-Encoding"] = "gzip"
+    else:
+        content = entry["content"].replace(entry["placeholder"].encode(), token)
+        response = HttpResponse(content, content_type=entry["content_type"])
+    patch_vary_headers(response, ("Accept-Encoding",))
+    return response
+
+
+# --- gzip, compressed once -------------------------------------------------------------
+# RFC 1952: a 10-byte header (no name, no time, unknown OS), raw deflate, CRC-32, size.
+_GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"
+
+
+def _compress(content: bytes, placeholder: str) -> dict[str, Any]:
+    """The page's pieces around each placeholder, each compressed on its own.
+
+    Every piece but the last ends in a full flush: byte-aligned, and nothing after it
+    refers back into it, so the pieces and the tokens can be joined in any request. The
+    last ends the deflate stream. The uncompressed pieces' CRCs are kept for the trailer.
+    """
+    pieces = content.split(placeholder.encode())
+    deflated = []
+    for index, piece in enumerate(pieces):
+        compressor = zlib.compressobj(6, zlib.DEFLATED, -zlib.MAX_WBITS)
+        last = index == len(pieces) - 1
+        deflated.append(
+            compressor.compress(piece)
+            + compressor.flush(zlib.Z_FINISH if last else zlib.Z_FULL_FLUSH)
+        )
+    return {"deflated": deflated, "plain": pieces}
+
+
+def _gzip_with(compressed: dict[str, Any], token: bytes) -> bytes:
+    """The gzip stream of the page with ``token`` in each placeholder's place."""
+    # RFC 1951 3.2.4: a stored block, not the last (BFINAL 0, BTYPE 00, aligned), then
+    # LEN and its one's complement, then the bytes as they are.
+    stored = b"\x00" + struct.pack("<HH", len(token), len(token) ^ 0xFFFF) + token
+    out, crc, size = [_GZIP_HEADER], 0, 0
+    pieces = zip(compressed["deflated"], compressed["plain"], strict=True)
+    for index, (deflated, plain) in enumerate(pieces):
+        if index:
+            out.append(stored)
+            crc, size = zlib.crc32(token, crc), size + len(token)
+        out.append(deflated)
+        crc, size = zlib.crc32(plain, crc), size + len(plain)
+    out.append(struct.pack("<II", crc, size & 0xFFFFFFFF))
+    return b"".join(out)
 
 
 def _with_token(request: HttpRequest, response: HttpResponse, placeholder: str) -> HttpResponse:

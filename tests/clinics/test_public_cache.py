@@ -4,7 +4,9 @@ cache for anonymous visitors until a service changes a clinic, never for anyone 
 from __future__ import annotations
 
 import datetime as dt
+import gzip
 import re
+import zlib
 from collections.abc import Iterator
 from typing import Any
 
@@ -20,6 +22,9 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from clinics.models import Offering
 from clinics.profile_sections import _CHANGES_AT, _SECTIONS, profile_section_register
@@ -103,6 +108,57 @@ def test_each_visitor_gets_a_csrf_token_of_their_own_that_the_site_accepts() -> 
         {"language": "es", "next": DIRECTORY, "csrfmiddlewaretoken": token_b},
     )
     assert answer.status_code == 302
+
+
+GZIP = {"HTTP_ACCEPT_ENCODING": "gzip, deflate, br, zstd"}  # what a browser sends
+
+
+def test_a_browser_that_accepts_gzip_gets_the_same_page_compressed_with_its_own_token() -> None:
+    """
+    GIVEN the directory, rendered once for the cache
+    WHEN two browsers that accept gzip ask for it, and a client that does not
+    THEN the browsers get it compressed, cost no query, and each unpacks to the plain
+         page with a token of its own that the site accepts
+    """
+    full_clinic(1)
+    plain = Client(enforce_csrf_checks=True).get(DIRECTORY)
+    assert "Content-Encoding" not in plain
+    alice, bob = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
+    count, packed_a = queries(alice, DIRECTORY, **GZIP)
+    assert count == 0
+    packed_b = bob.get(DIRECTORY, **GZIP)
+    pages = []
+    for packed in (plain, packed_a, packed_b):
+        assert "Accept-Encoding" in packed["Vary"]  # a shared cache keeps them apart
+    for packed in (packed_a, packed_b):
+        assert packed["Content-Encoding"] == "gzip"
+        assert len(packed.content) < len(plain.content) / 2
+        pages.append(gzip.decompress(packed.content))  # checks the CRC and the length
+    token_a, token_b = (
+        re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page) for page in pages
+    )
+    assert token_a is not None and token_b is not None and token_a[1] != token_b[1]
+    assert pages[1] == plain.content.replace(csrf_value(plain).encode(), token_b[1])
+    answer = bob.post(
+        reverse("set_language"),
+        {"language": "es", "next": DIRECTORY, "csrfmiddlewaretoken": token_b[1].decode()},
+    )
+    assert answer.status_code == 302
+
+
+@given(
+    pieces=st.lists(st.binary(max_size=3000), min_size=1, max_size=4),
+    token=st.binary(min_size=1, max_size=100),
+)
+@hypothesis_settings(max_examples=60, deadline=None)
+def test_the_gzip_pieces_unpack_to_the_page_with_the_token_in_every_place(
+    pieces: list[bytes], token: bytes
+) -> None:
+    placeholder = "0123456789abcdef0123456789abcdef"
+    page = placeholder.encode().join(pieces)
+    packed = public_cache._gzip_with(public_cache._compress(page, placeholder), token)
+    assert gzip.decompress(packed) == token.join(pieces)
+    assert zlib.decompressobj(zlib.MAX_WBITS | 16).decompress(packed) == token.join(pieces)
 
 
 def test_signed_in_users_never_read_or_write_the_cache(client: Client, personas: Personas) -> None:
