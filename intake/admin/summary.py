@@ -50,11 +50,14 @@ def flag_badges(codes: list[str] | None) -> list[Badge]:
 
 def badges_html(badges: list[Badge], *, limit: int | None = None) -> SafeString:
     shown = badges if limit is None else badges[:limit]
+    # Each label translated once (it is written twice); the queue draws this on every row.
+    alert = str(_("Alert: ")) if any(b.level == "alert" for b in shown) else ""
+    labels = [str(b.label) for b in shown]
     html = format_html_join(
         " ", '<span class="sc-badge sc-badge-{}" title="{}">{}{}</span>',
         (
-            (b.level, b.label, _("Alert: ") if b.level == "alert" else "", b.label)
-            for b in shown
+            (b.level, label, alert if b.level == "alert" else "", label)
+            for b, label in zip(shown, labels, strict=True)
         ),
     )
     hidden = len(badges) - len(shown)
