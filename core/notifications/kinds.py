@@ -102,6 +102,12 @@ class NotificationKind:
                     found[notification_id] = obj
         return found
 
+    def prepare_chunk(self, notifications: list[Notification]) -> None:
+        """Called once per chunk, after ``about_many`` and before any message of it is sent,
+        with the chunk's rows of this kind: work ``context()`` would otherwise do one
+        message at a time, done for all at once (a chunk's links in one INSERT). Runs
+        outside any transaction; a row it prepares may still be skipped or cancelled."""
+
     def is_wanted(self, notification: Notification, about: Any) -> bool:
         """Asked at send time; False cancels the message (e.g. a cancelled booking)."""
         return about is not None or notification.about_type_id is None
@@ -138,22 +144,32 @@ _REGISTRY: dict[str, NotificationKind] = {}
 PREFETCHED = "_prefetched_about"
 
 
+def _by_kind(
+    notifications: list[Notification],
+) -> list[tuple[NotificationKind, list[Notification]]]:
+    groups: dict[str, list[Notification]] = {}
+    for notification in notifications:
+        groups.setdefault(notification.kind, []).append(notification)
+    return [(kind, group) for name, group in groups.items() if (kind := kind_for(name)) is not None]
+
+
 def prefetch_abouts(notifications: list[Notification]) -> None:
     """Load what a chunk of notifications is about in one query per kind and model.
 
     A worker sends a chunk within a second or two of loading it, and each kind still
     asks ``is_wanted`` of the object just before its own message goes.
     """
-    by_kind: dict[str, list[Notification]] = {}
-    for notification in notifications:
-        by_kind.setdefault(notification.kind, []).append(notification)
-    for name, group in by_kind.items():
-        kind = kind_for(name)
-        if kind is None:
-            continue
+    for kind, group in _by_kind(notifications):
         found = kind.about_many(group)
         for notification in group:
             setattr(notification, PREFETCHED, found.get(notification.pk))
+
+
+def prepare_chunk(notifications: list[Notification]) -> None:
+    """Load what a chunk is about (``prefetch_abouts``), then let each kind prepare its rows."""
+    prefetch_abouts(notifications)
+    for kind, group in _by_kind(notifications):
+        kind.prepare_chunk(group)
 
 
 def register(kind: type[NotificationKind]) -> type[NotificationKind]:

@@ -46,7 +46,7 @@ from core.exceptions import DomainError
 from core.models import User
 
 from .errors import DeliveryError, classify
-from .kinds import kind_for, prefetch_abouts
+from .kinds import kind_for, prepare_chunk
 from .models import Notification, NotificationStatus
 from .rendering import build_message
 
@@ -265,11 +265,17 @@ def outbox_send_claimed(*, notification_ids: Iterable[int], lease_token: str) ->
     report.skipped = len(ids) - len(rows)
     if not rows:
         return report
-    prefetch_abouts(rows)  # one query per model for the chunk, not one per message
+    # One query per model for what the chunk is about, and each kind's bulk work (a
+    # chunk's links), instead of queries per message.
+    prepare_chunk(rows)
     backend: BaseEmailBackend = get_connection()
+    started: bool | None = None  # the next row's attempt already counted (by the last "sent")?
     try:
         for index, notification in enumerate(rows):
-            outcome = _send_one(notification, lease_token, backend)
+            following = rows[index + 1].pk if index + 1 < len(rows) else None
+            outcome, started = _send_one(
+                notification, lease_token, backend, started=started, following=following
+            )
             unreachable = outcome == UNREACHABLE
             outcome = "retried" if unreachable else outcome
             setattr(report, outcome, getattr(report, outcome) + 1)
@@ -286,29 +292,41 @@ def outbox_send_claimed(*, notification_ids: Iterable[int], lease_token: str) ->
     return report
 
 
-def _send_one(notification: Notification, lease_token: str, backend: BaseEmailBackend) -> str:
+def _send_one(
+    notification: Notification,
+    lease_token: str,
+    backend: BaseEmailBackend,
+    *,
+    started: bool | None,
+    following: int | None,
+) -> tuple[str, bool | None]:
+    """Send one row; its outcome, and whether the chunk's ``following`` row was started
+    (None: not tried; the next call starts it itself).
+
+    ``started`` says whether this row's attempt was already counted by the statement
+    that marked the previous row sent (True), found it no longer ours (False), or
+    was not tried (None).
+    """
     pk = notification.pk
-    lease = timedelta(seconds=_cfg("OUTBOX_LEASE_SECONDS"))
     # Still ours? (A lease that ran out may have been claimed by another dispatcher.)
     # The attempt is counted here, before the send, so a message that kills its
     # worker every time still reaches OUTBOX_MAX_ATTEMPTS (_fail_exhausted).
-    started = _owned(pk, lease_token).update(
-        lease_expires_at=timezone.now() + lease, attempts=F("attempts") + 1
-    )
+    if started is None:
+        started = _start(pk, lease_token)
     if not started:
-        return "skipped"
+        return "skipped", None
     notification.attempts += 1
     kind = kind_for(notification.kind)
     if kind is None:
         _finish_failed(pk, lease_token, DeliveryError(False, None, "unknown kind"))
-        return "failed"
+        return "failed", None
     try:
         about = kind.about(notification)
         if not kind.is_wanted(notification, about):
-            return _cancelled_or_skipped(pk, lease_token, "no longer wanted")
+            return _cancelled_or_skipped(pk, lease_token, "no longer wanted"), None
         reader = kind.reader(notification, about)
         if reader is None or not reader.email:
-            return _cancelled_or_skipped(pk, lease_token, "no recipient")
+            return _cancelled_or_skipped(pk, lease_token, "no recipient"), None
         message = build_message(notification=notification, kind=kind, about=about, reader=reader)
         if isinstance(backend, SmtpBackend):
             backend.open()  # one connection for the whole chunk (a no-op once open)
@@ -323,18 +341,76 @@ def _send_one(notification: Notification, lease_token: str, backend: BaseEmailBa
             _release(pk, lease_token, error)
             # No reply code (refused, reset, timed out) or 421 "closing": the server, not
             # this recipient, is the problem.
-            return UNREACHABLE if error.code in (None, -1, 421) else "retried"
+            return (UNREACHABLE if error.code in (None, -1, 421) else "retried"), None
         _finish_failed(pk, lease_token, error)
-        return "failed"
-    _owned(pk, lease_token).update(
-        status=S.SENT,
-        sent_at=timezone.now(),
-        status_changed_at=timezone.now(),
-        lease_token="",
-        lease_expires_at=None,
-        last_error="",
+        return "failed", None
+    return "sent", _mark_sent(pk, lease_token, start=following)
+
+
+def _start(pk: int, lease_token: str) -> bool:
+    """Count an attempt of a row this lease owns and renew its lease; False: not ours."""
+    lease = timedelta(seconds=_cfg("OUTBOX_LEASE_SECONDS"))
+    return bool(
+        _owned(pk, lease_token).update(
+            lease_expires_at=timezone.now() + lease, attempts=F("attempts") + 1
+        )
     )
-    return "sent"
+
+
+_SENT_AND_START = """
+UPDATE core_notification SET
+    status = CASE WHEN id = %(sent)s THEN %(status_sent)s ELSE status END,
+    sent_at = CASE WHEN id = %(sent)s THEN %(now)s ELSE sent_at END,
+    status_changed_at = CASE WHEN id = %(sent)s THEN %(now)s ELSE status_changed_at END,
+    lease_token = CASE WHEN id = %(sent)s THEN '' ELSE lease_token END,
+    lease_expires_at = CASE WHEN id = %(sent)s THEN NULL ELSE %(lease_until)s END,
+    last_error = CASE WHEN id = %(sent)s THEN '' ELSE last_error END,
+    attempts = CASE WHEN id = %(sent)s THEN attempts ELSE attempts + 1 END
+WHERE id IN (%(sent)s, %(start)s) AND status = %(status_sending)s AND lease_token = %(lease)s
+"""
+
+
+def _mark_sent(pk: int, lease_token: str, *, start: int | None) -> bool | None:
+    """Mark ``pk`` sent, right after the server accepted it; with ``start``, the same
+    statement starts that row (``_start``), saving a round trip and a commit per message.
+
+    Returns whether ``start`` was started (None without one). The "sent" mark stays one
+    row's own, committed before the next message is rendered: a kill loses at most it.
+    """
+    now = timezone.now()
+    if start is None:
+        _owned(pk, lease_token).update(
+            status=S.SENT,
+            sent_at=now,
+            status_changed_at=now,
+            lease_token="",
+            lease_expires_at=None,
+            last_error="",
+        )
+        return None
+    # One statement for both rows, in SQL of our own: the ORM spends more time composing
+    # this CASE update (7 Case expressions) than the database spends running it.
+    lease_until = now + timedelta(seconds=_cfg("OUTBOX_LEASE_SECONDS"))
+    stamp = connection.ops.adapt_datetimefield_value
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _SENT_AND_START,
+            {
+                "sent": pk,
+                "start": start,
+                "now": stamp(now),
+                "lease_until": stamp(lease_until),
+                "lease": lease_token,
+                "status_sent": S.SENT.value,
+                "status_sending": S.SENDING.value,
+            },
+        )
+        updated = cursor.rowcount
+    if updated != 1:
+        return updated == 2
+    # One of the two had left this lease (it ran out and another dispatcher claimed the
+    # row). A row never comes back to a lease it left, so: is ``start`` still ours?
+    return _owned(start, lease_token).exists()
 
 
 def _release(pk: int, lease_token: str, error: DeliveryError) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from .checkins import (
     checkin_for_link,
     checkin_link_issue,
+    checkin_links_issue,
     checkin_page_save,
     checkin_submit,
     clinic_addresses,
@@ -30,6 +31,7 @@ __all__ = [
     "adverse_event_grade",
     "checkin_for_link",
     "checkin_link_issue",
+    "checkin_links_issue",
     "checkin_mark_missed",
     "checkin_page_save",
     "checkin_resend",

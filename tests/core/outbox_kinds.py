@@ -36,7 +36,8 @@ class Ping(NotificationKind):
 
 class CodeBackend(LocmemBackend):
     """Answers like a mail server by recipient: ``...+451@`` is a 4xx, ``...+550@`` a 5xx,
-    ``...+down@`` a refused connection; everything else is delivered to mail.outbox."""
+    ``...+down@`` a refused connection, ``...+die@`` kills the worker (a poison message);
+    everything else is delivered to mail.outbox."""
 
     def send_messages(self, messages: Sequence[EmailMessage]) -> int:
         for message in messages:
@@ -47,6 +48,8 @@ class CodeBackend(LocmemBackend):
                 raise smtplib.SMTPRecipientsRefused({to: (550, b"5.1.1 no such user")})
             if "+down@" in to:
                 raise ConnectionRefusedError(111, "Connection refused")
+            if "+die@" in to:
+                raise WorkerKilled
         return super().send_messages(messages)
 
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from core.health import check_outbox
 from core.models import AuditEvent, Notification, NotificationStatus
+from core.notifications import services
 from core.notifications.errors import classify
 from core.notifications.services import (
     notification_cancel,
@@ -184,6 +185,58 @@ def test_a_poison_message_fails_after_its_last_attempt(settings: Any) -> None:
     row.refresh_from_db()
     assert row.status == S.FAILED and row.last_error == "attempts exhausted"
     assert row.attempts == 2
+
+
+def test_a_poison_message_uses_up_no_attempt_of_the_messages_after_it(code_backend: None) -> None:
+    """
+    GIVEN a chunk of three whose second message kills its worker
+    WHEN the worker dies on it
+    THEN the first is sent, the second has used one attempt and the third none
+    """
+    rows = [ping("chunk-1"), ping("chunk-2", to="poison+die@example.org"), ping("chunk-3")]
+    claim = outbox_claim_due()
+    assert claim.ids == [row.pk for row in rows]
+    with pytest.raises(WorkerKilled):
+        outbox_send_claimed(notification_ids=claim.ids, lease_token=claim.lease_token)
+    for row in rows:
+        row.refresh_from_db()
+    assert [(row.status, row.attempts) for row in rows] == [
+        (S.SENT, 1),
+        (S.SENDING, 1),
+        (S.SENDING, 0),
+    ]
+
+
+def test_a_row_claimed_again_mid_chunk_is_left_to_its_new_lease(monkeypatch: Any) -> None:
+    """
+    GIVEN a chunk of two whose second row's lease runs out while the first is being sent
+    WHEN another dispatcher claims that row meanwhile
+    THEN the old lease sends only the first, and the second waits for its new lease untried
+    """
+    ping("mid-1")
+    second = ping("mid-2")
+    stale = outbox_claim_due()
+    fresh: list[Any] = []
+    build = services.build_message
+
+    def build_while_another_dispatcher_claims(**kwargs: Any) -> Any:
+        if not fresh:
+            Notification.objects.filter(pk=second.pk).update(
+                lease_expires_at=timezone.now() - timedelta(seconds=1)
+            )
+            fresh.append(outbox_claim_due())
+        return build(**kwargs)
+
+    monkeypatch.setattr(services, "build_message", build_while_another_dispatcher_claims)
+    report = outbox_send_claimed(notification_ids=stale.ids, lease_token=stale.lease_token)
+    assert (report.sent, report.skipped) == (1, 1) and len(mail.outbox) == 1
+    second.refresh_from_db()
+    assert fresh[0].ids == [second.pk]
+    assert (second.status, second.lease_token, second.attempts) == (
+        S.SENDING,
+        fresh[0].lease_token,
+        0,
+    )
 
 
 def test_claims_whose_sends_never_reached_a_worker_use_up_no_attempts(settings: Any) -> None:

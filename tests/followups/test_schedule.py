@@ -4,6 +4,7 @@ sent by the outbox only while wanted, and moved along the non-response ladder.""
 from __future__ import annotations
 
 import datetime as dt
+import re
 import zoneinfo
 from typing import Any
 
@@ -17,6 +18,7 @@ from core.notifications.services import outbox_drain
 from followups.instruments import DEFAULT_TIME_POINTS, TimePoint
 from followups.models import (
     CheckIn,
+    CheckInLink,
     CheckInStatus,
     FollowUpSchedule,
     ScheduleStatus,
@@ -25,6 +27,7 @@ from followups.models import (
     TaskKind,
 )
 from followups.services import (
+    checkin_for_link,
     checkin_page_save,
     checkin_submit,
     checkins_advance,
@@ -90,6 +93,31 @@ def test_the_invitation_leaves_when_due_with_a_one_click_unsubscribe(personas: A
     assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert message.extra_headers["List-Unsubscribe"].startswith("<http")
     assert "/follow-up/c/" in message.body
+
+
+def test_a_retried_invitation_leaves_one_live_link_the_one_it_delivered(
+    personas: Any, settings: Any
+) -> None:
+    """
+    GIVEN an invitation whose first try the patient's server deferred (a 451)
+    WHEN it is sent again and delivered
+    THEN the link the first try issued is revoked and the delivered one opens the check-in
+    """
+    settings.EMAIL_BACKEND = "tests.core.outbox_kinds.CodeBackend"
+    patient = PatientFactory.create(email="later+451@patients.example")
+    scheduled(
+        personas.clinic_a, patient=patient, treated_on=timezone.localdate() - dt.timedelta(days=3)
+    )
+    assert outbox_drain().retried == 1 and mail.outbox == []
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    invitation = Notification.objects.get(kind="followups.checkin_invite", attempts=1)
+    Notification.objects.filter(pk=invitation.pk).update(due_at=timezone.now())
+    assert outbox_drain().sent == 1
+    links = CheckInLink.objects.filter(notification=invitation)
+    assert links.count() == 2 and links.filter(revoked_at__isnull=True).count() == 1
+    delivered = re.search(r"/follow-up/c/([^/\s]+)/", str(mail.outbox[0].body))
+    assert delivered is not None
+    assert checkin_for_link(delivered.group(1)) == links.get(revoked_at__isnull=True).check_in
 
 
 def test_an_answered_check_in_gets_no_reminder(personas: Any) -> None:
