@@ -53,6 +53,9 @@ from .sessions import KIND_KEY
 
 # Memory housekeeping only: correctness comes from the version, the day and valid_until.
 ENTRY_SECONDS = 24 * 60 * 60
+# In every page's key: a release that stores its entries differently never reads an
+# earlier release's (they run side by side during a deploy).
+ENTRY_FORMAT = "f2"
 SHARED_BACKENDS = ("RedisCache", "PyMemcacheCache", "PyLibMCCache", "DatabaseCache")
 
 Renderer = Callable[[dict[str, Any]], HttpResponse]
@@ -96,7 +99,8 @@ def _page_key(namespace: str, request: HttpRequest) -> str:
     path = hashlib.sha256(request.get_full_path().encode()).hexdigest()[:32]
     language = translation.get_language() or settings.LANGUAGE_CODE
     zone = timezone.get_current_timezone_name()
-    return f"publicpage:{namespace}:{language}:{zone}:{timezone.localdate():%Y%m%d}:{path}"
+    day = f"{timezone.localdate():%Y%m%d}"
+    return f"publicpage:{ENTRY_FORMAT}:{namespace}:{language}:{zone}:{day}:{path}"
 
 
 def _accepts_gzip(request: HttpRequest) -> bool:
@@ -176,18 +180,39 @@ def _compress(content: bytes, placeholder: str) -> dict[str, Any]:
 
     Every piece but the last ends in a full flush: byte-aligned, and nothing after it
     refers back into it, so the pieces and the tokens can be joined in any request. The
-    last ends the deflate stream. The uncompressed pieces' CRCs are kept for the trailer.
+    last ends the deflate stream. For the trailer's CRC, each piece keeps its own CRC, its
+    length and the CRC of as many zero bytes; the uncompressed page is not kept.
     """
     pieces = content.split(placeholder.encode())
     deflated = []
     for index, piece in enumerate(pieces):
         compressor = zlib.compressobj(6, zlib.DEFLATED, -zlib.MAX_WBITS)
         last = index == len(pieces) - 1
-        deflated.append(
-            compressor.compress(piece)
-            + compressor.flush(zlib.Z_FINISH if last else zlib.Z_FULL_FLUSH)
-        )
-    return {"deflated": deflated, "plain": pieces}
+        flush = zlib.Z_FINISH if last else zlib.Z_FULL_FLUSH
+        deflated.append(compressor.compress(piece) + compressor.flush(flush))
+    return {
+        "deflated": deflated,
+        "crcs": [zlib.crc32(piece) for piece in pieces],
+        "lengths": [len(piece) for piece in pieces],
+        "zero_crcs": [zlib.crc32(_zeros(len(piece))) for piece in pieces],
+    }
+
+
+_ZEROS = memoryview(bytes(1 << 20))
+
+
+def _zeros(length: int) -> memoryview | bytes:
+    return _ZEROS[:length] if length <= len(_ZEROS) else bytes(length)
+
+
+def _crc_after(crc: int, piece: int, compressed: dict[str, Any]) -> int:
+    """``zlib.crc32(piece_bytes, crc)`` without the piece's bytes.
+
+    CRC-32 is affine over GF(2): crc32(B, x) = crc32(B) ^ crc32(zeros, x) ^ crc32(zeros),
+    with as many zeros as B has bytes.
+    """
+    zeros = _zeros(compressed["lengths"][piece])
+    return compressed["crcs"][piece] ^ zlib.crc32(zeros, crc) ^ compressed["zero_crcs"][piece]
 
 
 def _gzip_with(compressed: dict[str, Any], token: bytes) -> bytes:
@@ -196,13 +221,12 @@ def _gzip_with(compressed: dict[str, Any], token: bytes) -> bytes:
     # LEN and its one's complement, then the bytes as they are.
     stored = b"\x00" + struct.pack("<HH", len(token), len(token) ^ 0xFFFF) + token
     out, crc, size = [_GZIP_HEADER], 0, 0
-    pieces = zip(compressed["deflated"], compressed["plain"], strict=True)
-    for index, (deflated, plain) in enumerate(pieces):
+    for index, deflated in enumerate(compressed["deflated"]):
         if index:
             out.append(stored)
             crc, size = zlib.crc32(token, crc), size + len(token)
         out.append(deflated)
-        crc, size = zlib.crc32(plain, crc), size + len(plain)
+        crc, size = _crc_after(crc, index, compressed), size + compressed["lengths"][index]
     out.append(struct.pack("<II", crc, size & 0xFFFFFFFF))
     return b"".join(out)
 
