@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import smtplib
 from datetime import timedelta
+from email.policy import compat32
 from typing import Any
 
 import pytest
@@ -16,6 +17,7 @@ from core.health import check_outbox
 from core.models import AuditEvent, Notification, NotificationStatus
 from core.notifications import services
 from core.notifications.errors import classify
+from core.notifications.rendering import OutboxMessage
 from core.notifications.services import (
     notification_cancel,
     notification_resend,
@@ -86,6 +88,36 @@ def test_an_arabic_reader_gets_the_layout_right_to_left() -> None:
     assert 'style="' in html  # the layout's CSS was inlined
     assert "<style>" not in html
     assert mail.outbox[0].extra_headers["Content-Language"] == "ar"
+
+
+@pytest.mark.parametrize(
+    "subject",
+    [
+        "Your check-in",
+        "Su revisión de 3 meses: ¿cómo está?",
+        "x" * 120,
+        "",
+        " two  spaces\tand a tab ",
+    ],
+)
+def test_headers_are_written_byte_for_byte_as_compat32_writes_them(subject: str) -> None:
+    message = OutboxMessage(
+        subject=subject,
+        body="Hola, María: ¿cómo está?",
+        to=["María Pérez <maría@example.org>"],
+        headers={
+            "Message-ID": "<n.1@concierge.example>",
+            "List-Unsubscribe": "<https://concierge.example/follow-up/unsubscribe/"
+            + "t" * 80
+            + "/>",
+            "Content-Language": "es",
+        },
+    )
+    message.attach_alternative("<p>Hola, <b>María</b></p>" + "y" * 1200, "text/html")
+    mime = message.message()
+    ours = mime.as_bytes(linesep="\r\n")
+    mime.policy = compat32
+    assert ours == mime.as_bytes(linesep="\r\n")
 
 
 def test_a_message_that_is_no_longer_wanted_is_cancelled_not_sent() -> None:
