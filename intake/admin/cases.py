@@ -476,8 +476,9 @@ class CaseAdmin(ConciergeAdminMixin, SimpleHistoryAdmin):
     def get_object(
         self, request: HttpRequest, object_id: str, from_field: str | None = None
     ) -> Case | None:
-        # The change page reads the patient, condition and owner: join them once.
-        queryset = self.get_queryset(request).select_related(
+        # The change page reads the patient, condition and owner: join them once. Not the
+        # queue's document counts (get_queryset): the page lists the documents themselves.
+        queryset = super().get_queryset(request).select_related(
             "patient", "condition", "owner", "preferred_clinic"
         )
         field = Case._meta.pk if from_field is None else Case._meta.get_field(from_field)
