@@ -228,6 +228,22 @@ STATUS_WORDS: dict[str, tuple[Label, Label]] = {
         _("Your clinic proposals are ready"),
         _("See the clinics we propose below and choose which ones may see your case."),
     ),
+    # Closed and withdrawn cases show only "Your data" (views/case_page.py).
+    CaseStatus.CLOSED: (
+        _("Your case is closed"),
+        _(
+            "We have finished our work on this case: nothing more can be added, shared or "
+            "booked here, and clinics can no longer see it on our portal. You can still "
+            "download everything we hold about you, or ask us to erase it."
+        ),
+    ),
+    CaseStatus.WITHDRAWN: (
+        _("Your case is withdrawn"),
+        _(
+            "No clinic can see it, and we send you no e-mails about it unless you ask for one. "
+            "You can still download everything we hold about you, or ask us to erase it."
+        ),
+    ),
 }
 
 

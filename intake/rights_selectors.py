@@ -1,6 +1,7 @@
 """Reads for the patient's rights on their case page: their export and their erasure request.
 
-The caller has authorised the session for the case (``patient_case_or_404``);
+The caller has authorised the session for the case (``patient_rights_case_or_404``,
+which also accepts a closed or withdrawn case);
 everything here is scoped to that case's patient. A download link names the
 export in a value signed for that patient: a changed, foreign or stale value
 finds nothing.

@@ -50,8 +50,12 @@ def draft_for_session(request: HttpRequest) -> Case | None:
     return case
 
 
-def patient_case_or_404(*, request: HttpRequest, reference: str) -> Case:
-    """The case ``reference`` if this session holds a live case link for it."""
+def _session_case_or_404(*, request: HttpRequest, reference: str) -> Case:
+    """The submitted case ``reference`` if this session holds a live case link for it.
+
+    A link that no longer works (revoked, expired, gone, or for a case never
+    submitted) leaves the session; the case's state is for the callers to judge.
+    """
     links = request.session.get(SESSION_CASES) or {}
     token_id = links.get(reference) if isinstance(links, dict) else None
     if not isinstance(token_id, int):
@@ -61,11 +65,36 @@ def patient_case_or_404(*, request: HttpRequest, reference: str) -> Case:
         .filter(pk=token_id, purpose=TokenPurpose.CASE, case__reference=reference)
         .first()
     )
-    if token is None or not token.is_usable() or not token.case.is_open or token.case.is_draft:
+    if token is None or not token.is_usable() or not token.case.is_submitted:
         links.pop(reference, None)
         request.session[SESSION_CASES] = links
         raise Http404
     return token.case
+
+
+def patient_case_or_404(*, request: HttpRequest, reference: str) -> Case:
+    """The case ``reference`` if this session holds a live case link for it and it is open.
+
+    The case page and everything that can change a case (uploads, sharing,
+    questions, withdrawal, bookings) go through here. A closed or withdrawn case
+    is a 404 here, but its link stays in the session: it still opens the
+    patient's rights (``patient_rights_case_or_404``).
+    """
+    case = _session_case_or_404(request=request, reference=reference)
+    if not case.is_open:
+        raise Http404
+    return case
+
+
+def patient_rights_case_or_404(*, request: HttpRequest, reference: str) -> Case:
+    """The case ``reference`` for the patient's rights (a copy of their data, erasure).
+
+    Every check of ``patient_case_or_404`` (a live case link bound to this
+    session, for this reference) but the case may also be closed or withdrawn:
+    that is when a patient most wants their data, or wants it gone. A draft (or a
+    draft withdrawn without ever being sent) is still refused.
+    """
+    return _session_case_or_404(request=request, reference=reference)
 
 
 def documents_for_case(*, case: Case) -> QuerySet[CaseDocument]:

@@ -321,6 +321,11 @@ class Case(StatusMachine, TimeStampedModel):
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
 
+    @property
+    def is_submitted(self) -> bool:
+        """Sent to us once, whatever its state now (a draft withdrawn unsent never was)."""
+        return self.submitted_at is not None
+
     def has_imaging_or_records(self) -> bool:
         from .documents import READINESS_TYPES
 

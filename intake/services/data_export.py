@@ -50,7 +50,8 @@ def export_lifetime() -> timedelta:
 def data_export_request(*, case: Case, request: HttpRequest | None = None) -> DataExport:
     """The patient of ``case`` asks for their export; the build is enqueued after commit.
 
-    The caller authorised the session for ``case`` (``patient_case_or_404``). A
+    The caller authorised the session for ``case`` (``patient_rights_case_or_404``: open,
+    closed or withdrawn). A
     build already in progress is returned as it is. Audit ``intake.data_export_requested``.
     """
     # The patient row lock serialises two clicks (from any of their cases).

@@ -109,8 +109,11 @@ def access_link_url(raw: str, purpose: str) -> str:
 def access_token_lookup(*, raw_token: str, purpose: str) -> AccessToken | None:
     """The usable token behind ``raw_token`` for ``purpose``, else None.
 
-    Every failure (unknown, wrong purpose, expired, revoked, case withdrawn or
-    closed for a resume link) looks the same to the caller.
+    Every failure (unknown, wrong purpose, expired, revoked, a resume link for a
+    case that is no longer a draft, a case link for a case never submitted) looks
+    the same to the caller. A case link still works for a closed or withdrawn case: it opens
+    only the patient's rights there (a copy of their data, erasure), and a
+    withdrawal revokes every link issued before it.
     """
     if not raw_token or not TOKEN_MIN_LEN <= len(raw_token) <= TOKEN_MAX_LEN:
         return None
@@ -121,9 +124,9 @@ def access_token_lookup(*, raw_token: str, purpose: str) -> AccessToken | None:
     )
     if token is None or not token.is_usable():
         return None
-    if not token.case.is_open:
-        return None
     if purpose == TokenPurpose.RESUME and not token.case.is_draft:
+        return None  # submitted, closed or withdrawn: there is no draft to continue
+    if purpose == TokenPurpose.CASE and not token.case.is_submitted:
         return None
     return token
 

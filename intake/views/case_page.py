@@ -30,6 +30,7 @@ from ..selectors import (
     documents_for_case,
     messages_for_case,
     patient_case_or_404,
+    patient_rights_case_or_404,
     sent_proposal_for_case,
 )
 from ..services.access_log import case_page_view_record
@@ -81,6 +82,21 @@ def _page(request: HttpRequest, case: Case, *, status: int = 200, **forms: objec
         return render(request, "intake/case/page.html", context, status=status)
 
 
+def _closed_page(request: HttpRequest, case: Case) -> HttpResponse:
+    """A closed or withdrawn case: its state in plain words and "Your data", nothing that
+    could change the case (no uploads, sharing, questions, bookings or withdrawal)."""
+    title, explanation = status_in_words(case)
+    context = {
+        "case": case,
+        "status_title": title,
+        "status_explanation": explanation,
+        "rights": rights_panel(case=case),
+        "erasure_form": ErasureForm(),
+    }
+    with timezone.override(_viewer_zone(request, case)):
+        return render(request, "intake/case/closed.html", context)
+
+
 def _viewer_zone(request: HttpRequest, case: Case) -> str:
     # The browser's (tz.js cookie) once known; before that (the first visit from
     # the emailed link) the zone the patient gave us, not UTC.
@@ -104,10 +120,14 @@ def _case_or_none(request: HttpRequest, reference: str) -> Case | None:
 @never_cache
 @require_GET
 def case_page(request: HttpRequest, reference: str) -> HttpResponse:
-    case = _case_or_none(request, reference)
-    if case is None:
+    try:
+        # Any submitted case: a closed or withdrawn one still shows "Your data".
+        case = patient_rights_case_or_404(request=request, reference=reference)
+    except Http404:
         return link_not_valid(request)
     case_page_view_record(case=case, request=request)
+    if not case.is_open:
+        return _closed_page(request, case)
     return _page(request, case)
 
 

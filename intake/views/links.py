@@ -45,7 +45,7 @@ def resume_link(request: HttpRequest, token: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def case_link(request: HttpRequest, token: str) -> HttpResponse:
     found = services.access_token_lookup(raw_token=token, purpose=TokenPurpose.CASE)
-    if found is None or found.case.is_draft:
+    if found is None or not found.case.is_submitted:
         return link_not_valid(request)
     if request.method == "GET":
         return render(request, "intake/link_landing.html", {"purpose": "case"})

@@ -1,7 +1,9 @@
 """The patient's rights from their case page: a copy of their data, and erasure.
 
 Every view first authorises the session for the case (a live case link bound
-to this browser); the export is looked up for that case's patient only.
+to this browser); the export is looked up for that case's patient only. The
+case may be open, closed or withdrawn (``patient_rights_case_or_404``): a
+patient keeps these rights after their case ends.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from core.uploads import private_file_response
 from ..forms.rights import ErasureForm
 from ..models import Case
 from ..rights_selectors import DownloadRefusal, data_export_for_download
-from ..selectors import patient_case_or_404
+from ..selectors import patient_rights_case_or_404
 from ..services.data_export import data_export_download_record, data_export_request
 from ..services.erasure import erasure_request
 from .common import limit_posts, link_not_valid, rate_limited
@@ -28,7 +30,7 @@ from .common import limit_posts, link_not_valid, rate_limited
 
 def _case_or_none(request: HttpRequest, reference: str) -> Case | None:
     try:
-        return patient_case_or_404(request=request, reference=reference)
+        return patient_rights_case_or_404(request=request, reference=reference)
     except Http404:
         return None
 
