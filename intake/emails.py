@@ -13,6 +13,7 @@ an admin link only: no health data.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -36,6 +37,17 @@ from .models import (
 from .services.tokens import access_link_url, access_token_issue
 
 STAFF_REASON = _("You get this because you work on the concierge team.")
+
+
+def asked_for_since_it_ended(case: Case, asked_at: datetime) -> bool:
+    """Whether the patient asked for this message after ``case`` was closed or withdrawn.
+
+    Closing or withdrawing stops the mail queued before it; what the patient asks for
+    afterwards (a new link, their data) is still sent. Never for a case not submitted.
+    """
+    if not case.is_submitted:
+        return False
+    return case.is_open or asked_at >= case.status_changed_at
 
 
 def admin_case_url(case: Case) -> str:
@@ -75,15 +87,19 @@ class PatientMail(NotificationKind):
     def case_context(self, notification: Notification, case: Case, **extra: Any) -> dict[str, Any]:
         """The patient's case, a case-page link, and the footer's way to stop."""
         case_url = self.link(notification, case, TokenPurpose.CASE)
-        return {
+        context = {
             "case": case,
             "patient": case.patient,
             "case_url": case_url,
             "link_days": settings.INTAKE_CASE_LINK_DAYS,
-            "stop_url": case_url,
-            "stop_text": _("To stop, withdraw on your case page"),
             **extra,
         }
+        if case.is_open:
+            # A closed or withdrawn case is mailed only what the patient asks for: no way
+            # to stop is offered, and its page has no "withdraw" any more.
+            context["stop_url"] = case_url
+            context["stop_text"] = _("To stop, withdraw on your case page")
+        return context
 
 
 @register
@@ -127,13 +143,17 @@ class ResumeLink(PatientMail):
 
 @register
 class CaseLink(PatientMail):
-    """A fresh case-page link for a patient who lost theirs."""
+    """A fresh case-page link for a patient who lost theirs.
+
+    Also for a closed or withdrawn case when asked for after it ended: its page
+    then offers only the patient's rights (a copy of their data, erasure).
+    """
 
     name = "intake.case_link"
     template = "intake-case-link"
 
     def is_wanted(self, notification: Notification, about: Any) -> bool:
-        return isinstance(about, Case) and not about.is_draft and about.is_open
+        return isinstance(about, Case) and asked_for_since_it_ended(about, notification.created_at)
 
     def context(self, notification: Notification, about: Any, reader: Reader) -> dict[str, Any]:
         return self.case_context(notification, about)
@@ -154,11 +174,11 @@ class DataExportReady(PatientMail):
         return model._default_manager.select_related("case__patient")
 
     def is_wanted(self, notification: Notification, about: Any) -> bool:
+        # Asked for on a closed or withdrawn case's page: still sent (the patient asked).
         return (
             isinstance(about, DataExport)
             and about.is_downloadable
-            and not about.case.is_draft
-            and about.case.is_open
+            and asked_for_since_it_ended(about.case, about.requested_at)
         )
 
     def context(self, notification: Notification, about: Any, reader: Reader) -> dict[str, Any]:

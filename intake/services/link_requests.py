@@ -11,13 +11,14 @@ from __future__ import annotations
 import uuid
 
 from django.db import transaction
+from django.db.models import Q
 from django.http import HttpRequest
 
 from core.audit import audit_event_record
 from core.models import Notification, User
 from core.notifications.services import notify
 
-from ..models import CLOSED_STATUSES, Case, CaseStatus
+from ..models import Case, CaseStatus
 
 # Only the newest few cases of one address get a link per request.
 LINK_REQUEST_MAX_CASES = 5
@@ -56,17 +57,19 @@ def resume_link_request(
 def access_links_request(
     *, email: str, acting_user: User | None = None, request: HttpRequest | None = None
 ) -> int:
-    """'I lost my link': queue a fresh link for each of the newest open cases of ``email``.
+    """'I lost my link': queue a fresh link for each of the newest cases of ``email``.
 
-    A draft gets a resume link, a submitted case a case-page link. Returns how
-    many were queued; the caller must answer the same whatever it is, so the
-    form never reveals whether we know an address.
+    A draft gets a resume link, a submitted case a case-page link, closed and
+    withdrawn ones included: their page still lets the patient download their
+    data or ask for erasure (and nothing else). Returns how many were queued; the
+    caller must answer the same whatever it is, so the form never reveals whether
+    we know an address.
     """
-    cases = list(
-        Case.objects.filter(patient__email__iexact=email.strip())
-        .exclude(status__in=CLOSED_STATUSES)
-        .order_by("-created_at")[:LINK_REQUEST_MAX_CASES]
+    theirs = Case.objects.filter(patient__email__iexact=email.strip()).filter(
+        # A draft withdrawn before it was ever sent has no case page.
+        Q(status=CaseStatus.DRAFT) | Q(submitted_at__isnull=False)
     )
+    cases = list(theirs.order_by("-created_at")[:LINK_REQUEST_MAX_CASES])
     for case in cases:
         kind = "intake.resume_link" if case.is_draft else "intake.case_link"
         _queue(case=case, kind=kind, acting_user=acting_user, request=request)
