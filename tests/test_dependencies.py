@@ -26,6 +26,7 @@ NOT_CODE = {"tests", "bench", "scripts", "var", "static", "locale", "templates",
 DRIVERS = {
     "django.db.backends.postgresql": "psycopg",
     "django.core.cache.backends.redis": "redis",
+    "core.cache.RedisCache": "redis",  # Django's Redis backend, one client per pool
 }
 # Declared, and rightly, though no module of ours imports them. Keep this short.
 USED_OUTSIDE_THE_CODE = {

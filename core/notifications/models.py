@@ -43,7 +43,11 @@ class Notification(StatusMachine, models.Model):
         }
     )
 
-    kind = models.CharField(_("kind"), max_length=64, db_index=True)
+    # Plain B-tree indexes only (Meta.indexes, constraints), no LIKE-pattern twins: every
+    # send marks its row sent and, as the row's status and lease are indexed, PostgreSQL
+    # writes a new entry in every index of the table. Nothing searches these columns by
+    # prefix (the admin's search is "contains"), so the twins were pure write cost.
+    kind = models.CharField(_("kind"), max_length=64)
     status = models.CharField(
         _("status"), max_length=10, choices=NotificationStatus.choices, default=S.QUEUED
     )
@@ -62,13 +66,18 @@ class Notification(StatusMachine, models.Model):
     language = models.CharField(_("language"), max_length=8, blank=True)
     time_zone = models.CharField(_("time zone"), max_length=64, blank=True)
     about_type = models.ForeignKey(
-        ContentType, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+        ContentType,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,  # core_notif_about_idx leads with it
     )
     about_id = models.CharField(_("about (id)"), max_length=64, blank=True)
     about = GenericForeignKey("about_type", "about_id")
     # Ids and flags only (e.g. {"for_staff": true}); never a patient's words.
     data = models.JSONField(_("data"), default=dict, blank=True, encoder=DjangoJSONEncoder)
-    dedupe_key = models.CharField(_("dedupe key"), max_length=200, unique=True)
+    dedupe_key = models.CharField(_("dedupe key"), max_length=200)
     priority = models.PositiveSmallIntegerField(
         _("priority"), default=5, help_text=_("Lower goes first.")
     )
@@ -77,7 +86,7 @@ class Notification(StatusMachine, models.Model):
     lease_token = models.CharField(_("lease"), max_length=32, blank=True)
     lease_expires_at = models.DateTimeField(_("lease expires"), null=True, blank=True)
     last_error = models.CharField(_("last error"), max_length=200, blank=True)
-    message_id = models.CharField(_("Message-ID"), max_length=255, unique=True)
+    message_id = models.CharField(_("Message-ID"), max_length=255)
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
     status_changed_at = models.DateTimeField(_("status changed"), default=timezone.now)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
@@ -105,8 +114,11 @@ class Notification(StatusMachine, models.Model):
             models.Index(fields=["lease_token"], name="core_notif_lease_token_idx"),
             # The admin's list, newest first, and its date hierarchy.
             models.Index(fields=["created_at", "id"], name="core_notif_created_idx"),
+            models.Index(fields=["kind"], name="core_notif_kind_idx"),
         ]
         constraints = [
+            models.UniqueConstraint(fields=["dedupe_key"], name="core_notif_dedupe_key_uniq"),
+            models.UniqueConstraint(fields=["message_id"], name="core_notif_message_id_uniq"),
             models.CheckConstraint(
                 condition=models.Q(status__in=NotificationStatus.values),
                 name="core_notification_status_valid",
