@@ -110,7 +110,7 @@ def test_each_visitor_gets_a_csrf_token_of_their_own_that_the_site_accepts() -> 
     assert answer.status_code == 302
 
 
-GZIP = {"HTTP_ACCEPT_ENCODING": "gzip, deflate, br, zstd"}  # what a browser sends
+GZIP = {"Accept-Encoding": "gzip, deflate, br, zstd"}  # what a browser sends
 
 
 def test_a_browser_that_accepts_gzip_gets_the_same_page_compressed_with_its_own_token() -> None:
@@ -124,9 +124,9 @@ def test_a_browser_that_accepts_gzip_gets_the_same_page_compressed_with_its_own_
     plain = Client(enforce_csrf_checks=True).get(DIRECTORY)
     assert "Content-Encoding" not in plain
     alice, bob = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
-    count, packed_a = queries(alice, DIRECTORY, **GZIP)
+    count, packed_a = queries(alice, DIRECTORY, headers=GZIP)
     assert count == 0
-    packed_b = bob.get(DIRECTORY, **GZIP)
+    packed_b = bob.get(DIRECTORY, headers=GZIP)
     pages = []
     for packed in (plain, packed_a, packed_b):
         assert "Accept-Encoding" in packed["Vary"]  # a shared cache keeps them apart
