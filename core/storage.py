@@ -14,10 +14,13 @@ only through a view that has checked who is asking.
 
 from __future__ import annotations
 
+import io
+import os
 from typing import Any
 
 from boto3.s3.transfer import TransferConfig
 from django.core.exceptions import ImproperlyConfigured
+from django.core.files import File
 from django.core.files.storage import FileSystemStorage
 from storages.backends.s3 import S3Storage
 
@@ -30,6 +33,67 @@ MIB = 1024 * 1024
 class PrivateStorage(FileSystemStorage):
     def url(self, name: str | None) -> str:
         raise NotImplementedError("Private files have no public URL; use a download view.")
+
+    def _save(self, name: str, content: File[Any]) -> str:
+        """A sanitized upload is linked into place; anything else is copied as Django does.
+
+        The sanitizer writes its clean copy to a file that has no name yet (Linux's
+        ``O_TMPFILE``, ``core.uploads.sanitize``): nothing is left on disk if the worker
+        dies. Saving it gives it its name with one ``linkat`` instead of reading and
+        writing every byte again (a 20 MB scan: two passes over 20 MB saved). Where the
+        file cannot be linked (another file system, an ordinary temporary file, not
+        Linux), it is copied.
+        """
+        fd = _unnamed_descriptor(content)
+        if fd is None:
+            return str(super()._save(name, content))  # type: ignore[misc]
+        content.flush()
+        directory = os.path.dirname(self.path(name))
+        if self.directory_permissions_mode is not None:
+            old_umask = os.umask(0o777 & ~self.directory_permissions_mode)
+            try:
+                os.makedirs(directory, self.directory_permissions_mode, exist_ok=True)
+            finally:
+                os.umask(old_umask)
+        else:
+            os.makedirs(directory, exist_ok=True)
+        while True:
+            try:
+                _link(fd, self.path(name))
+                break
+            except FileExistsError:
+                name = self.get_available_name(name)  # a race for the name, as in Django
+            except OSError:
+                content.seek(0)
+                return str(super()._save(name, content))  # type: ignore[misc]
+        if self.file_permissions_mode is not None:
+            os.chmod(self.path(name), self.file_permissions_mode)
+        return str(name).replace("\\", "/")
+
+
+def _link(fd: int, path: str) -> None:
+    """``linkat(AT_FDCWD, "/proc/self/fd/<fd>", dir, name, AT_SYMLINK_FOLLOW)``: open(2)'s
+    own way to name an O_TMPFILE. (Python calls plain link(2), which does not follow the
+    /proc link, unless a directory descriptor is given.)"""
+    directory = os.open(os.path.dirname(path), os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.link(
+            f"/proc/self/fd/{fd}",
+            os.path.basename(path),
+            dst_dir_fd=directory,
+            follow_symlinks=True,
+        )
+    finally:
+        os.close(directory)
+
+
+def _unnamed_descriptor(content: File[Any]) -> int | None:
+    """The descriptor of ``content``'s file if that file has no name on disk."""
+    try:
+        fd = int(content.file.fileno())  # type: ignore[union-attr]
+        return fd if os.fstat(fd).st_nlink == 0 else None
+    except (AttributeError, OSError, ValueError, io.UnsupportedOperation):
+        return None
 
 
 class PrivateS3Storage(S3Storage):
@@ -94,8 +158,9 @@ class PrivateS3Storage(S3Storage):
         transfer.max_in_memory_upload_chunks = max_concurrency
         self.transfer_config = transfer
 
-    def url(self, name: str | None, parameters: Any = None, expire: Any = None,
-            http_method: Any = None) -> str:
+    def url(
+        self, name: str | None, parameters: Any = None, expire: Any = None, http_method: Any = None
+    ) -> str:
         # Only signed_download_url may mint a URL, and only an authorising view calls it.
         raise NotImplementedError("Private files have no public URL; use a download view.")
 
