@@ -21,8 +21,14 @@ def clinics_tiles(request: HttpRequest) -> list[Tile]:
     today = timezone.localdate()
     warn = settings.CLINIC_CREDENTIAL_WARN_DAYS
     register = Credential.objects.not_renewed().aggregate(
-        expiring=Count("pk", filter=Q(status="verified", expires_on__gte=today,
-                                      expires_on__lte=today + dt.timedelta(days=warn))),
+        expiring=Count(
+            "pk",
+            filter=Q(
+                status="verified",
+                expires_on__gte=today,
+                expires_on__lte=today + dt.timedelta(days=warn),
+            ),
+        ),
         expired=Count("pk", filter=Q(status="verified", expires_on__lt=today)),
         pending=Count("pk", filter=Q(status="pending")),
     )
@@ -31,15 +37,39 @@ def clinics_tiles(request: HttpRequest) -> list[Tile]:
     credentials = reverse("admin:clinics_credential_changelist")
     group = _("Clinics")
     return [
-        Tile(_("Credentials expired, not renewed"), register["expired"] or 0,
-             f"{credentials}?expiry=expired", Tone.URGENT, group),
-        Tile(_("Credentials expiring in %(days)s days") % {"days": warn},
-             register["expiring"] or 0, f"{credentials}?expiry=soon", Tone.ATTENTION, group),
-        Tile(_("Credentials awaiting verification"), register["pending"] or 0,
-             f"{credentials}?status__exact=pending", Tone.ATTENTION, group),
-        Tile(_("Clinics in the review queue"), queued,
-             reverse("admin:clinics_clinic_changelist") + "?queue=yes", Tone.ATTENTION, group),
-        Tile(_("Change requests to decide"), changes,
-             reverse("admin:clinics_changerequest_changelist") + "?state=pending",
-             Tone.ATTENTION, group),
+        Tile(
+            _("Credentials expired, not renewed"),
+            register["expired"] or 0,
+            f"{credentials}?expiry=expired",
+            Tone.URGENT,
+            group,
+        ),
+        Tile(
+            _("Credentials expiring in %(days)s days") % {"days": warn},
+            register["expiring"] or 0,
+            f"{credentials}?expiry=soon",
+            Tone.ATTENTION,
+            group,
+        ),
+        Tile(
+            _("Credentials awaiting verification"),
+            register["pending"] or 0,
+            f"{credentials}?status__exact=pending",
+            Tone.ATTENTION,
+            group,
+        ),
+        Tile(
+            _("Clinics in the review queue"),
+            queued,
+            reverse("admin:clinics_clinic_changelist") + "?queue=yes",
+            Tone.ATTENTION,
+            group,
+        ),
+        Tile(
+            _("Change requests to decide"),
+            changes,
+            reverse("admin:clinics_changerequest_changelist") + "?state=pending",
+            Tone.ATTENTION,
+            group,
+        ),
     ]

@@ -63,59 +63,118 @@ CONDITIONS: list[tuple[str, str, str, str]] = [
     (C.ORTHOPEDIC, "Knee osteoarthritis", "Artrosis de rodilla", "خشونة مفصل الركبة"),
     (C.ORTHOPEDIC, "Hip osteoarthritis", "Artrosis de cadera", "خشونة مفصل الورك"),
     (C.ORTHOPEDIC, "Cartilage injury", "Lesión de cartílago", "إصابة الغضروف"),
-    (C.ORTHOPEDIC, "Tendon or ligament damage", "Lesión de tendón o ligamento",
-     "إصابة الأوتار أو الأربطة"),
+    (
+        C.ORTHOPEDIC,
+        "Tendon or ligament damage",
+        "Lesión de tendón o ligamento",
+        "إصابة الأوتار أو الأربطة",
+    ),
     (C.ORTHOPEDIC, "Chronic back pain", "Dolor de espalda crónico", "آلام الظهر المزمنة"),
-    (C.ORTHOPEDIC, "Degenerative disc disease", "Enfermedad degenerativa del disco",
-     "تنكس الأقراص الفقرية"),
+    (
+        C.ORTHOPEDIC,
+        "Degenerative disc disease",
+        "Enfermedad degenerativa del disco",
+        "تنكس الأقراص الفقرية",
+    ),
     (C.COSMETIC, "Hair loss", "Caída del cabello", "تساقط الشعر"),
     (C.COSMETIC, "Skin rejuvenation", "Rejuvenecimiento de la piel", "تجديد شباب البشرة"),
     (C.COSMETIC, "General anti-aging", "Antienvejecimiento general", "مكافحة الشيخوخة عمومًا"),
     (C.NEUROLOGICAL, "Parkinson's disease", "Enfermedad de Parkinson", "مرض باركنسون"),
     (C.NEUROLOGICAL, "Multiple sclerosis", "Esclerosis múltiple", "التصلب المتعدد"),
     (C.NEUROLOGICAL, "Spinal cord injury", "Lesión de la médula espinal", "إصابة الحبل الشوكي"),
-    (C.NEUROLOGICAL, "Stroke recovery", "Recuperación tras un ictus",
-     "التعافي بعد السكتة الدماغية"),
+    (
+        C.NEUROLOGICAL,
+        "Stroke recovery",
+        "Recuperación tras un ictus",
+        "التعافي بعد السكتة الدماغية",
+    ),
     (C.NEUROLOGICAL, "Alzheimer's disease", "Enfermedad de Alzheimer", "مرض ألزهايمر"),
     (C.AUTOIMMUNE, "Rheumatoid arthritis", "Artritis reumatoide", "التهاب المفاصل الروماتويدي"),
     (C.AUTOIMMUNE, "Lupus", "Lupus eritematoso sistémico", "الذئبة الحمراء"),
-    (C.AUTOIMMUNE, "Crohn's disease and inflammatory bowel disease",
-     "Enfermedad de Crohn y enfermedad inflamatoria intestinal",
-     "داء كرون وأمراض الأمعاء الالتهابية"),
+    (
+        C.AUTOIMMUNE,
+        "Crohn's disease and inflammatory bowel disease",
+        "Enfermedad de Crohn y enfermedad inflamatoria intestinal",
+        "داء كرون وأمراض الأمعاء الالتهابية",
+    ),
     (C.AUTOIMMUNE, "Psoriasis", "Psoriasis", "الصدفية"),
     (C.CARDIOVASCULAR, "Heart failure", "Insuficiencia cardíaca", "قصور القلب"),
     (C.CARDIOVASCULAR, "After a heart attack", "Después de un infarto", "بعد النوبة القلبية"),
     (C.METABOLIC, "Type 1 diabetes", "Diabetes tipo 1", "السكري من النوع الأول"),
     (C.METABOLIC, "Type 2 diabetes", "Diabetes tipo 2", "السكري من النوع الثاني"),
-    (C.PULMONARY, "COPD", "EPOC (enfermedad pulmonar obstructiva crónica)",
-     "مرض الانسداد الرئوي المزمن"),
-    (C.OTHER, "Eye disease (cornea, retina)", "Enfermedad ocular (córnea, retina)",
-     "أمراض العين (القرنية، الشبكية)"),
-    (C.OTHER, "Hard-to-heal wounds and burns", "Heridas y quemaduras de difícil cicatrización",
-     "الجروح والحروق بطيئة الالتئام"),
+    (
+        C.PULMONARY,
+        "COPD",
+        "EPOC (enfermedad pulmonar obstructiva crónica)",
+        "مرض الانسداد الرئوي المزمن",
+    ),
+    (
+        C.OTHER,
+        "Eye disease (cornea, retina)",
+        "Enfermedad ocular (córnea, retina)",
+        "أمراض العين (القرنية، الشبكية)",
+    ),
+    (
+        C.OTHER,
+        "Hard-to-heal wounds and burns",
+        "Heridas y quemaduras de difícil cicatrización",
+        "الجروح والحروق بطيئة الالتئام",
+    ),
 ]
 
 # (country, cell type, origin, source, legality, note); "" = any.
 LEGALITY: list[tuple[str, str, str, str, str, str]] = [
-    ("JP", "", "", "", Legality.RESTRICTED,
-     "Clinics need a treatment plan filed under the Act on the Safety of Regenerative Medicine."),
-    ("JP", "msc", "allogeneic", "umbilical_cord", Legality.NOT_ALLOWED,
-     "Donor umbilical-cord MSCs are not allowed in clinics in Japan."),
+    (
+        "JP",
+        "",
+        "",
+        "",
+        Legality.RESTRICTED,
+        "Clinics need a treatment plan filed under the Act on the Safety of Regenerative Medicine.",
+    ),
+    (
+        "JP",
+        "msc",
+        "allogeneic",
+        "umbilical_cord",
+        Legality.NOT_ALLOWED,
+        "Donor umbilical-cord MSCs are not allowed in clinics in Japan.",
+    ),
     ("KR", "", "", "", Legality.RESTRICTED, "Allowed in designated institutions (MFDS)."),
     ("CR", "", "", "", Legality.RESTRICTED, "Legal framework; Ministry of Health authorisation."),
     ("AE", "", "", "", Legality.RESTRICTED, "Dubai Health Authority licence required."),
     ("MX", "", "", "", Legality.RESTRICTED, "COFEPRIS licence for cell processing required."),
-    ("DE", "msc", "allogeneic", "umbilical_cord", Legality.NOT_ALLOWED,
-     "Not allowed in clinics (EU advanced-therapy rules)."),
-    ("FR", "msc", "allogeneic", "umbilical_cord", Legality.NOT_ALLOWED,
-     "Not allowed in clinics (EU advanced-therapy rules)."),
-    ("ES", "msc", "allogeneic", "umbilical_cord", Legality.NOT_ALLOWED,
-     "Not allowed in clinics (EU advanced-therapy rules)."),
+    (
+        "DE",
+        "msc",
+        "allogeneic",
+        "umbilical_cord",
+        Legality.NOT_ALLOWED,
+        "Not allowed in clinics (EU advanced-therapy rules).",
+    ),
+    (
+        "FR",
+        "msc",
+        "allogeneic",
+        "umbilical_cord",
+        Legality.NOT_ALLOWED,
+        "Not allowed in clinics (EU advanced-therapy rules).",
+    ),
+    (
+        "ES",
+        "msc",
+        "allogeneic",
+        "umbilical_cord",
+        Legality.NOT_ALLOWED,
+        "Not allowed in clinics (EU advanced-therapy rules).",
+    ),
 ]
 
 DOCTORS: dict[str, list[tuple[str, str, str]]] = {
-    "regenera": [("Dr. Alejandro Torres", "Orthopaedic surgery", "CED-4412871"),
-                 ("Dra. Sofía Medina", "Haematology", "CED-5120934")],
+    "regenera": [
+        ("Dr. Alejandro Torres", "Orthopaedic surgery", "CED-4412871"),
+        ("Dra. Sofía Medina", "Haematology", "CED-5120934"),
+    ],
     "medellin": [("Dr. Felipe Restrepo", "Physical medicine and rehabilitation", "RM-05-88213")],
     "costarica": [("Dra. Daniela Vargas", "Rheumatology", "MED-11892")],
     "panama": [("Dr. Ricardo Pérez", "Neurology", "IDN-8-774")],
@@ -142,8 +201,13 @@ def seed_conditions() -> int:
         # Each language's column by name: plain ``name`` would write only the active language.
         Condition.objects.update_or_create(
             slug=slugify(english),
-            defaults={"name": english, "name_en": english, "name_es": spanish,
-                      "name_ar": arabic, "category": category},
+            defaults={
+                "name": english,
+                "name_en": english,
+                "name_es": spanish,
+                "name_ar": arabic,
+                "category": category,
+            },
         )
     return len(CONDITIONS)
 
@@ -156,10 +220,16 @@ def _clinic(spec: dict[str, Any]) -> Clinic:
     clinic, _ = Clinic.objects.update_or_create(
         slug=slugify(spec["name"]),
         defaults={
-            "name": spec["name"], "country": spec["country"], "city": spec["city"],
-            "time_zone": spec["tz"], "languages": spec["languages"], "website": spec["website"],
-            "description": spec["description"], "accreditation_notes": spec["accreditation"],
-            "contact_name": spec["contact"][0], "contact_email": spec["contact"][1],
+            "name": spec["name"],
+            "country": spec["country"],
+            "city": spec["city"],
+            "time_zone": spec["tz"],
+            "languages": spec["languages"],
+            "website": spec["website"],
+            "description": spec["description"],
+            "accreditation_notes": spec["accreditation"],
+            "contact_name": spec["contact"][0],
+            "contact_email": spec["contact"][1],
             "status": spec.get("status", ClinicStatus.VETTED),
         },
     )
@@ -186,8 +256,14 @@ def seed_exchange_rates() -> int:
     return len(values)
 
 
-def _offering(clinic: Clinic, title: str, facts: dict[str, Any], slugs: list[str],
-              status: str, rates: UsdRates) -> Offering:
+def _offering(
+    clinic: Clinic,
+    title: str,
+    facts: dict[str, Any],
+    slugs: list[str],
+    status: str,
+    rates: UsdRates,
+) -> Offering:
     values = {k: v for k, v in facts.items()}
     for key in ("price_min", "price_max", "cell_count_millions", "volume_ml"):
         if key in values:
@@ -195,34 +271,51 @@ def _offering(clinic: Clinic, title: str, facts: dict[str, Any], slugs: list[str
     priced = Offering(**{k: values[k] for k in ("price_min", "price_max", "price_currency")})
     if not apply_usd_prices(priced, rates):
         raise ValueError(f"no demo exchange rate for {priced.price_currency}")
-    values.update(price_min_usd=priced.price_min_usd, price_max_usd=priced.price_max_usd,
-                  price_usd_rate_on=priced.price_usd_rate_on)
+    values.update(
+        price_min_usd=priced.price_min_usd,
+        price_max_usd=priced.price_max_usd,
+        price_usd_rate_on=priced.price_usd_rate_on,
+    )
     offering, _ = Offering.objects.update_or_create(
-        clinic=clinic, title=title, defaults={**values, "status": status},
+        clinic=clinic,
+        title=title,
+        defaults={**values, "status": status},
     )
     offering.conditions.set(Condition.objects.filter(slug__in=slugs))
     return offering
 
 
-def _credential(clinic: Clinic, kind: str, issuer: str, number: str, expires_in: int | None,
-                staff: User) -> Credential:
+def _credential(
+    clinic: Clinic, kind: str, issuer: str, number: str, expires_in: int | None, staff: User
+) -> Credential:
     today = timezone.localdate()
     expires_on = today + dt.timedelta(days=expires_in) if expires_in is not None else None
     credential = Credential.objects.filter(clinic=clinic, kind=kind, number=number).first()
     if credential is None:
         body = simple_pdf(
             str(CredentialKind(kind).label),
-            [f"Clinic: {clinic.name}", f"Issuer: {issuer}", f"Number: {number}",
-             f"Valid until: {expires_on or 'no expiry'}", "Demo document - not a real credential."],
+            [
+                f"Clinic: {clinic.name}",
+                f"Issuer: {issuer}",
+                f"Number: {number}",
+                f"Valid until: {expires_on or 'no expiry'}",
+                "Demo document - not a real credential.",
+            ],
         )
         credential = Credential(
-            clinic=clinic, kind=kind, issuer=issuer, number=number,
-            document_sha256=hashlib.sha256(body).hexdigest(), document_size=len(body),
-            document_kind="pdf", document_content_type="application/pdf",
+            clinic=clinic,
+            kind=kind,
+            issuer=issuer,
+            number=number,
+            document_sha256=hashlib.sha256(body).hexdigest(),
+            document_size=len(body),
+            document_kind="pdf",
+            document_content_type="application/pdf",
             document_name=f"{kind}.pdf",
         )
         credential.document.save(
-            server_file_name(FileKind.PDF, prefix="clinics/credentials"), ContentFile(body),
+            server_file_name(FileKind.PDF, prefix="clinics/credentials"),
+            ContentFile(body),
             save=False,
         )
     credential.issued_on = today - dt.timedelta(days=400)
@@ -238,17 +331,27 @@ def _credential(clinic: Clinic, kind: str, issuer: str, number: str, expires_in:
 def _credentials(key: str, clinic: Clinic, offerings: list[Offering], staff: User) -> None:
     licence, lab, insurer = ISSUERS[str(clinic.country)]
     code = key[:3].upper()
-    kinds: list[tuple[str, str]] = [(CredentialKind.MEDICAL_LICENCE, licence),
-                                    (CredentialKind.INSURANCE, insurer)]
+    kinds: list[tuple[str, str]] = [
+        (CredentialKind.MEDICAL_LICENCE, licence),
+        (CredentialKind.INSURANCE, insurer),
+    ]
     if any(o.manipulation == "cultured" for o in offerings):
-        kinds += [(CredentialKind.LAB_CERTIFICATE, lab),
-                  (CredentialKind.CELL_QUALITY, f"{clinic.name} quality unit")]
+        kinds += [
+            (CredentialKind.LAB_CERTIFICATE, lab),
+            (CredentialKind.CELL_QUALITY, f"{clinic.name} quality unit"),
+        ]
     if any(o.origin == "allogeneic" for o in offerings):
         kinds.append((CredentialKind.DONOR_SCREENING, lab))
     for index, (kind, issuer) in enumerate(kinds):
         default = 300 + 60 * index
-        _credential(clinic, kind, issuer, f"{code}-{kind[:3].upper()}-{2024 + index}",
-                    EXPIRY_OVERRIDES.get((key, kind), default), staff)
+        _credential(
+            clinic,
+            kind,
+            issuer,
+            f"{code}-{kind[:3].upper()}-{2024 + index}",
+            EXPIRY_OVERRIDES.get((key, kind), default),
+            staff,
+        )
 
 
 def _vetting(clinic: Clinic, staff: User, *, decided: bool) -> None:
@@ -258,8 +361,11 @@ def _vetting(clinic: Clinic, staff: User, *, decided: bool) -> None:
     if not decided:
         checks.update(medical_team_checked=True, treatments_checked=True)
     VettingReview.objects.create(
-        clinic=clinic, reviewer=staff, **checks,
-        notes="Video call with the medical director; lab visited by a partner." if decided
+        clinic=clinic,
+        reviewer=staff,
+        **checks,
+        notes="Video call with the medical director; lab visited by a partner."
+        if decided
         else "Waiting for INVIMA registration and the donor-screening protocol.",
         decision=VettingDecision.VETTED if decided else "",
         decided_at=timezone.now() - dt.timedelta(days=90) if decided else None,
@@ -269,14 +375,19 @@ def _vetting(clinic: Clinic, staff: User, *, decided: bool) -> None:
 
 def _reviews(staff: User) -> None:
     for index, (key, rating, shown_as, body, reply) in enumerate(REVIEWS):
-        patient = ensure_user(f"patient{index + 1}@patients.example", full_name=shown_as,
-                              role=Role.PATIENT)
+        patient = ensure_user(
+            f"patient{index + 1}@patients.example", full_name=shown_as, role=Role.PATIENT
+        )
         clinic = Clinic.objects.get(slug=_slug(key))
         Review.objects.update_or_create(
-            clinic=clinic, author=patient,
+            clinic=clinic,
+            author=patient,
             defaults={
-                "rating": rating, "author_display_name": shown_as, "body": body,
-                "status": ReviewStatus.PUBLISHED, "treatment_verified_by": staff,
+                "rating": rating,
+                "author_display_name": shown_as,
+                "body": body,
+                "status": ReviewStatus.PUBLISHED,
+                "treatment_verified_by": staff,
                 "treatment_verified_at": timezone.now() - dt.timedelta(days=20 + index),
                 "reply_body": reply,
                 "replied_at": timezone.now() - dt.timedelta(days=10) if reply else None,
@@ -284,21 +395,31 @@ def _reviews(staff: User) -> None:
         )
     waiting = ensure_user("patient-new@patients.example", full_name="Dana", role=Role.PATIENT)
     Review.objects.get_or_create(
-        clinic=Clinic.objects.get(slug=_slug("tokyo")), author=waiting,
-        defaults={"rating": 5, "author_display_name": "Dana, 50, Germany",
-                  "body": "Very thorough.", "status": ReviewStatus.AWAITING_VERIFICATION},
+        clinic=Clinic.objects.get(slug=_slug("tokyo")),
+        author=waiting,
+        defaults={
+            "rating": 5,
+            "author_display_name": "Dana, 50, Germany",
+            "body": "Very thorough.",
+            "status": ReviewStatus.AWAITING_VERIFICATION,
+        },
     )
 
 
 def _pending_change(offering: Offering, user: User) -> None:
-    if ChangeRequest.objects.filter(clinic=offering.clinic,
-                                    status=ChangeRequestStatus.PENDING).exists():
+    if ChangeRequest.objects.filter(
+        clinic=offering.clinic, status=ChangeRequestStatus.PENDING
+    ).exists():
         return
     ChangeRequest.objects.create(
-        clinic=offering.clinic, kind=ChangeRequestKind.UPDATE, target=offering,
+        clinic=offering.clinic,
+        kind=ChangeRequestKind.UPDATE,
+        target=offering,
         changes={"price_max": "9500", "cell_count_millions": "75"},
-        original={"price_max": str(offering.price_max.normalize()),
-                  "cell_count_millions": str(offering.cell_count_millions)},
+        original={
+            "price_max": str(offering.price_max.normalize()),
+            "cell_count_millions": str(offering.cell_count_millions),
+        },
         submitted_by=user,
     )
 
@@ -307,7 +428,10 @@ def _pending_change(offering: Offering, user: User) -> None:
 def seed_legality(staff: User | None = None) -> int:
     for country, cell_type, origin, source, legality, note in LEGALITY:
         LegalityRule.objects.update_or_create(
-            country=country, cell_type=cell_type, origin=origin, cell_source=source,
+            country=country,
+            cell_type=cell_type,
+            origin=origin,
+            cell_source=source,
             defaults={"legality": legality, "note": note, "updated_by": staff},
         )
     return len(LEGALITY)
@@ -316,23 +440,36 @@ def seed_legality(staff: User | None = None) -> int:
 @transaction.atomic
 def seed_clinics() -> list[User]:
     """Create the demo clinics, their register and reviews, and two staff logins."""
-    staff = ensure_user("concierge@concierge.example", full_name="Carmen Concierge",
-                        role=Role.CONCIERGE, is_staff=True, time_zone="Europe/Madrid")
+    staff = ensure_user(
+        "concierge@concierge.example",
+        full_name="Carmen Concierge",
+        role=Role.CONCIERGE,
+        is_staff=True,
+        time_zone="Europe/Madrid",
+    )
     seed_legality(staff)
     seed_exchange_rates()
     rates = current_rates()
     for spec in CLINICS:
         clinic = _clinic(spec)
         vetted = clinic.status == ClinicStatus.VETTED
-        live = [_offering(clinic, title, facts, slugs, OfferingStatus.LIVE, rates)
-                for key, title, facts, slugs in OFFERINGS if key == spec["key"]]
+        live = [
+            _offering(clinic, title, facts, slugs, OfferingStatus.LIVE, rates)
+            for key, title, facts, slugs in OFFERINGS
+            if key == spec["key"]
+        ]
         for name, speciality, number in DOCTORS.get(spec["key"], []):
             Doctor.objects.update_or_create(
-                clinic=clinic, licence_number=number,
-                defaults={"full_name": name, "speciality": speciality, "is_active": vetted,
-                          "licence_authority": ISSUERS.get(str(clinic.country), ("",))[0],
-                          "verified_at": timezone.now() if vetted else None,
-                          "verified_by": staff if vetted else None},
+                clinic=clinic,
+                licence_number=number,
+                defaults={
+                    "full_name": name,
+                    "speciality": speciality,
+                    "is_active": vetted,
+                    "licence_authority": ISSUERS.get(str(clinic.country), ("",))[0],
+                    "verified_at": timezone.now() if vetted else None,
+                    "verified_by": staff if vetted else None,
+                },
             )
         if spec["key"] in ISSUERS or str(clinic.country) in ISSUERS:
             _credentials(spec["key"], clinic, live, staff)
@@ -342,9 +479,15 @@ def seed_clinics() -> list[User]:
         offering = _offering(clinic, title, facts, slugs, OfferingStatus.PENDING, rates)
         if not ChangeRequest.objects.filter(target_id=offering.pk, kind="create").exists():
             ChangeRequest.objects.create(
-                clinic=clinic, kind=ChangeRequestKind.CREATE, target=offering,
-                changes={"cell_type": "msc", "origin": "allogeneic",
-                         "cell_source": "umbilical_cord"}, original={},
+                clinic=clinic,
+                kind=ChangeRequestKind.CREATE,
+                target=offering,
+                changes={
+                    "cell_type": "msc",
+                    "origin": "allogeneic",
+                    "cell_source": "umbilical_cord",
+                },
+                original={},
             )
     # What the daily credential check does for Panama's expired insurance, without e-mail.
     Clinic.objects.filter(slug=_slug("panama"), review_requested_at__isnull=True).update(
@@ -358,7 +501,8 @@ def seed_clinics() -> list[User]:
         clinic = Clinic.objects.get(slug=_slug(key))
         ClinicMembership.objects.get_or_create(user=user, clinic=clinic)
         logins.append(user)
-    regenera_knee = Offering.objects.get(clinic__slug=_slug("regenera"),
-                                         title__startswith="Cultured adipose")
+    regenera_knee = Offering.objects.get(
+        clinic__slug=_slug("regenera"), title__startswith="Cultured adipose"
+    )
     _pending_change(regenera_knee, logins[0])
     return logins

@@ -74,30 +74,44 @@ class DirectoryFilterForm(forms.Form):
     )
     country = forms.ChoiceField(label=_("Country"), required=False, error_messages=CHOICE_ERRORS)
     cell_type = forms.ChoiceField(
-        label=_("Cell type"), required=False, error_messages=CHOICE_ERRORS,
+        label=_("Cell type"),
+        required=False,
+        error_messages=CHOICE_ERRORS,
         choices=_blank(_("Any cell type")) + list(CellType.choices),
     )
     origin = forms.ChoiceField(
-        label=_("Whose cells"), required=False, error_messages=CHOICE_ERRORS,
+        label=_("Whose cells"),
+        required=False,
+        error_messages=CHOICE_ERRORS,
         choices=_blank(_("Own or donor cells")) + list(CellOrigin.choices),
     )
     manipulation = forms.ChoiceField(
-        label=_("Processing"), required=False, error_messages=CHOICE_ERRORS,
+        label=_("Processing"),
+        required=False,
+        error_messages=CHOICE_ERRORS,
         choices=_blank(_("Any processing")) + list(Manipulation.choices),
     )
     price_min = forms.IntegerField(
-        label=_("From (USD)"), required=False, min_value=0, max_value=PRICE_CAP_USD,
+        label=_("From (USD)"),
+        required=False,
+        min_value=0,
+        max_value=PRICE_CAP_USD,
         widget=forms.NumberInput(attrs={"inputmode": "numeric", "step": 100}),
     )
     price_max = forms.IntegerField(
-        label=_("Up to (USD)"), required=False, min_value=0, max_value=PRICE_CAP_USD,
+        label=_("Up to (USD)"),
+        required=False,
+        min_value=0,
+        max_value=PRICE_CAP_USD,
         widget=forms.NumberInput(attrs={"inputmode": "numeric", "step": 100}),
     )
     language = forms.ChoiceField(
         label=_("Language spoken"), required=False, error_messages=CHOICE_ERRORS
     )
     sort = forms.ChoiceField(
-        label=_("Order"), required=False, error_messages=CHOICE_ERRORS,
+        label=_("Order"),
+        required=False,
+        error_messages=CHOICE_ERRORS,
         choices=[
             (DirectorySort.RANKING, _("Our published ranking")),
             (DirectorySort.PRICE, _("Lowest starting price")),
@@ -175,11 +189,18 @@ class DirectoryFilterForm(forms.Form):
     def active_filter_count(self) -> int:
         filters = self.filters()
         return sum(
-            1 for value in (
-                filters.condition, filters.country, filters.cell_type, filters.origin,
-                filters.manipulation, filters.price_min_usd, filters.price_max_usd,
+            1
+            for value in (
+                filters.condition,
+                filters.country,
+                filters.cell_type,
+                filters.origin,
+                filters.manipulation,
+                filters.price_min_usd,
+                filters.price_max_usd,
                 filters.language,
-            ) if value not in ("", None)
+            )
+            if value not in ("", None)
         )
 
 
@@ -199,9 +220,18 @@ class ClinicProfileForm(forms.ModelForm):
     class Meta:
         model = Clinic
         fields = [
-            "name", "city", "country", "accreditation_notes",
-            "description", "content_language", "website", "languages", "time_zone",
-            "contact_name", "contact_email", "contact_phone",
+            "name",
+            "city",
+            "country",
+            "accreditation_notes",
+            "description",
+            "content_language",
+            "website",
+            "languages",
+            "time_zone",
+            "contact_name",
+            "contact_email",
+            "contact_phone",
         ]
         widgets = {
             "description": forms.Textarea(attrs={"rows": 5}),
@@ -242,11 +272,23 @@ class OfferingForm(forms.ModelForm):
     class Meta:
         model = Offering
         fields = [
-            "title", "summary", "conditions",
-            "cell_type", "cell_source", "origin", "manipulation",
-            "cell_count_millions", "volume_ml", "viability_percent",
-            "route", "sessions", "typical_stay_nights",
-            "price_currency", "price_min", "price_max", "included",
+            "title",
+            "summary",
+            "conditions",
+            "cell_type",
+            "cell_source",
+            "origin",
+            "manipulation",
+            "cell_count_millions",
+            "volume_ml",
+            "viability_percent",
+            "route",
+            "sessions",
+            "typical_stay_nights",
+            "price_currency",
+            "price_min",
+            "price_max",
+            "included",
         ]
         widgets = {
             "summary": forms.Textarea(attrs={"rows": 3}),
@@ -254,8 +296,10 @@ class OfferingForm(forms.ModelForm):
         }
         help_texts = {
             "cell_count_millions": _("For cultured cells, the number of million cells given."),
-            "volume_ml": _("If you state only a volume, patients see the product as minimally "
-                           "manipulated (same day)."),
+            "volume_ml": _(
+                "If you state only a volume, patients see the product as minimally "
+                "manipulated (same day)."
+            ),
         }
 
     def clean(self) -> dict[str, Any]:
@@ -274,8 +318,12 @@ class DoctorForm(forms.ModelForm):
     class Meta:
         model = Doctor
         fields = [
-            "full_name", "speciality", "licence_number", "licence_authority",
-            "bio", "display_order",
+            "full_name",
+            "speciality",
+            "licence_number",
+            "licence_authority",
+            "bio",
+            "display_order",
         ]
         widgets = {"bio": forms.Textarea(attrs={"rows": 3})}
 
@@ -285,8 +333,9 @@ class CredentialUploadForm(forms.ModelForm):
 
     document = forms.FileField(
         label=_("Document (PDF, JPEG or PNG)"),
-        widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png,application/pdf,"
-                                                         "image/jpeg,image/png"}),
+        widget=forms.ClearableFileInput(
+            attrs={"accept": ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"}
+        ),
     )
 
     class Meta:
@@ -304,12 +353,14 @@ class CredentialUploadForm(forms.ModelForm):
         self.fields["document"].help_text = gettext(
             "Up to %(size)s. The file is checked by its content, not its name."
         ) % {"size": filesizeformat(limit)}
-        self.fields["document"].widget.attrs.update({
-            "data-max-bytes": str(limit),
-            "data-too-big-message": gettext("This file is larger than %(size)s.")
-            % {"size": filesizeformat(limit)},
-            "data-empty-message": gettext("This file is empty."),
-        })
+        self.fields["document"].widget.attrs.update(
+            {
+                "data-max-bytes": str(limit),
+                "data-too-big-message": gettext("This file is larger than %(size)s.")
+                % {"size": filesizeformat(limit)},
+                "data-empty-message": gettext("This file is empty."),
+            }
+        )
 
     @property
     def max_bytes(self) -> int:
@@ -324,7 +375,8 @@ class CredentialUploadForm(forms.ModelForm):
         if upload.size > self.max_bytes:
             raise forms.ValidationError(
                 _("This file is larger than %(size)s."),
-                code="too_big", params={"size": filesizeformat(self.max_bytes)},
+                code="too_big",
+                params={"size": filesizeformat(self.max_bytes)},
             )
         return upload
 

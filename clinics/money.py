@@ -185,13 +185,13 @@ def about_usd(
         text = gettext("USD %(amount)s") if single else gettext("USD %(low)s - %(high)s")
     elif rate_on is None:
         text = (
-            gettext("about USD %(amount)s") if single
-            else gettext("about USD %(low)s - %(high)s")
+            gettext("about USD %(amount)s") if single else gettext("about USD %(low)s - %(high)s")
         )
     else:
         values["date"] = _day(rate_on)
         text = (
-            gettext("about USD %(amount)s, rate of %(date)s") if single
+            gettext("about USD %(amount)s, rate of %(date)s")
+            if single
             else gettext("about USD %(low)s - %(high)s, rate of %(date)s")
         )
     return text % values

@@ -34,6 +34,7 @@ def simple_pdf(title: str, lines: list[str]) -> bytes:
     for offset in offsets:
         out += b"%010d 00000 n \n" % offset
     out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1, xref_at,
+        len(objects) + 1,
+        xref_at,
     )
     return bytes(out)

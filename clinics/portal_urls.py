@@ -12,7 +12,8 @@ urlpatterns = [
     path("", portal.home, name="home"),
     # Before the <slug> routes; staff and the clinic's own members only, 404 for anyone else.
     path(
-        "credential-documents/<int:pk>/", portal_records.credential_document,
+        "credential-documents/<int:pk>/",
+        portal_records.credential_document,
         name="credential_document",
     ),
     path("<slug:slug>/", portal.clinic_home, name="clinic"),
@@ -21,7 +22,8 @@ urlpatterns = [
     path("<slug:slug>/offerings/new/", portal.offering_new, name="offering_new"),
     path("<slug:slug>/offerings/<int:pk>/", portal.offering_edit, name="offering"),
     path(
-        "<slug:slug>/offerings/<int:pk>/withdraw/", portal.offering_withdraw_view,
+        "<slug:slug>/offerings/<int:pk>/withdraw/",
+        portal.offering_withdraw_view,
         name="offering_withdraw",
     ),
     path("<slug:slug>/team/", portal.team, name="team"),
@@ -34,7 +36,8 @@ urlpatterns = [
     path("<slug:slug>/changes/<int:pk>/", portal_records.change_detail, name="change"),
     path("<slug:slug>/reviews/", portal_records.review_list, name="reviews"),
     path(
-        "<slug:slug>/reviews/<int:pk>/reply/", portal_records.review_reply_view,
+        "<slug:slug>/reviews/<int:pk>/reply/",
+        portal_records.review_reply_view,
         name="review_reply",
     ),
 ]

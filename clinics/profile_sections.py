@@ -40,8 +40,10 @@ def profile_section_register(
 
 
 def profile_sections_render(clinic: Clinic, request: HttpRequest) -> list[SafeString]:
-    rendered = (render(clinic, request) for _order, render in sorted(
-        _SECTIONS.values(), key=lambda item: item[0]))
+    rendered = (
+        render(clinic, request)
+        for _order, render in sorted(_SECTIONS.values(), key=lambda item: item[0])
+    )
     return [html for html in rendered if html]
 
 

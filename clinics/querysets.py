@@ -44,14 +44,18 @@ RATING_PRIOR_MEAN = 3.5
 RATING_PRIOR_WEIGHT = 5
 
 DIRECTORY_RANKING: tuple[Any, ...] = (
-    _("Clinics whose required credentials (licence, insurance) are all verified and in date "
-      "come first."),
+    _(
+        "Clinics whose required credentials (licence, insurance) are all verified and in date "
+        "come first."
+    ),
     # format_lazy keeps the sentence translatable: it is formatted per request, in the
     # visitor's language, not once at import time in English.
     format_lazy(
-        _("Then by patient rating, adjusted for how many reviews there are: every clinic starts "
-          "as if it had {weight} reviews averaging {mean} stars, so one five-star review does not "
-          "outrank forty good ones."),
+        _(
+            "Then by patient rating, adjusted for how many reviews there are: every clinic starts "
+            "as if it had {weight} reviews averaging {mean} stars, so one five-star review does "
+            "not outrank forty good ones."
+        ),
         weight=RATING_PRIOR_WEIGHT,
         mean=RATING_PRIOR_MEAN,
     ),
@@ -90,9 +94,11 @@ def _has_current(kinds: Iterable[str], clinic_ref: Any, on: dt.date) -> Q:
 
     q = Q()
     for kind in sorted(kinds):
-        q &= Q(Exists(
-            Credential.objects.filter(_current_credential_q(on), clinic=clinic_ref, kind=kind)
-        ))
+        q &= Q(
+            Exists(
+                Credential.objects.filter(_current_credential_q(on), clinic=clinic_ref, kind=kind)
+            )
+        )
     return q
 
 
@@ -130,7 +136,9 @@ def drop_renewed(credentials: Iterable[Any]) -> list[Any]:
 
     def renewed(cred: Any) -> bool:
         return any(
-            other.pk != cred.pk and other.status == "verified" and (
+            other.pk != cred.pk
+            and other.status == "verified"
+            and (
                 other.expires_on is None
                 or (cred.expires_on is not None and other.expires_on > cred.expires_on)
             )
@@ -161,7 +169,8 @@ class ClinicQuerySet(models.QuerySet):
         return self.annotate(
             has_verified_badge=Case(
                 When(_has_current(CLINIC_BADGE_KINDS, OuterRef("pk"), _today(on)), then=True),
-                default=False, output_field=models.BooleanField(),
+                default=False,
+                output_field=models.BooleanField(),
             )
         )
 
@@ -195,7 +204,9 @@ class ClinicQuerySet(models.QuerySet):
         verified = Credential.objects.filter(clinic=OuterRef("pk"), status="verified").order_by()
         current_count = Subquery(
             verified.filter(_current_credential_q(day))
-            .values("clinic").annotate(n=Count("pk")).values("n"),
+            .values("clinic")
+            .annotate(n=Count("pk"))
+            .values("n"),
             output_field=models.IntegerField(),
         )
         latest_verification = Subquery(
@@ -253,9 +264,11 @@ class ClinicQuerySet(models.QuerySet):
         from .models import Offering
 
         key = "conditions__slug" if isinstance(condition, str) else "conditions"
-        return self.filter(Exists(
-            Offering.objects.filter(clinic=OuterRef("pk"), status="live", **{key: condition})
-        ))
+        return self.filter(
+            Exists(
+                Offering.objects.filter(clinic=OuterRef("pk"), status="live", **{key: condition})
+            )
+        )
 
     def in_countries(self, codes: Iterable[str]) -> ClinicQuerySet:
         return self.filter(country__in=[c.upper() for c in codes])
@@ -263,16 +276,22 @@ class ClinicQuerySet(models.QuerySet):
     def within_budget_usd(self, budget: Decimal | int) -> ClinicQuerySet:
         from .models import Offering
 
-        return self.filter(Exists(
-            Offering.objects.filter(clinic=OuterRef("pk"), status="live", price_min_usd__lte=budget)
-        ))
+        return self.filter(
+            Exists(
+                Offering.objects.filter(
+                    clinic=OuterRef("pk"), status="live", price_min_usd__lte=budget
+                )
+            )
+        )
 
     def offering_cell_type(self, cell_type: str) -> ClinicQuerySet:
         from .models import Offering
 
-        return self.filter(Exists(
-            Offering.objects.filter(clinic=OuterRef("pk"), status="live", cell_type=cell_type)
-        ))
+        return self.filter(
+            Exists(
+                Offering.objects.filter(clinic=OuterRef("pk"), status="live", cell_type=cell_type)
+            )
+        )
 
 
 class OfferingQuerySet(models.QuerySet):
@@ -347,7 +366,8 @@ class OfferingQuerySet(models.QuerySet):
         return self.annotate(
             has_verified_badge=Case(
                 When(clinic_ok & cultured_ok & allogeneic_ok, then=True),
-                default=False, output_field=models.BooleanField(),
+                default=False,
+                output_field=models.BooleanField(),
             )
         )
 
@@ -374,9 +394,13 @@ class CredentialQuerySet(models.QuerySet):
 
     def not_renewed(self) -> CredentialQuerySet:
         """Leave out credentials a later verified one of the same kind replaces."""
-        newer = self.model._default_manager.filter(
-            clinic=OuterRef("clinic"), kind=OuterRef("kind"), status="verified",
-        ).exclude(pk=OuterRef("pk")).filter(
-            Q(expires_on__isnull=True) | Q(expires_on__gt=OuterRef("expires_on"))
+        newer = (
+            self.model._default_manager.filter(
+                clinic=OuterRef("clinic"),
+                kind=OuterRef("kind"),
+                status="verified",
+            )
+            .exclude(pk=OuterRef("pk"))
+            .filter(Q(expires_on__isnull=True) | Q(expires_on__gt=OuterRef("expires_on")))
         )
         return self.exclude(Exists(newer))

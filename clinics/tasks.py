@@ -10,7 +10,11 @@ from celery import Task, shared_task
 
 
 @shared_task(
-    bind=True, ignore_result=True, expires=6 * 3600, soft_time_limit=60, time_limit=90,
+    bind=True,
+    ignore_result=True,
+    expires=6 * 3600,
+    soft_time_limit=60,
+    time_limit=90,
     max_retries=3,
 )
 def exchange_rates_refresh(self: Task) -> None:  # type: ignore[type-arg]

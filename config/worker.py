@@ -30,12 +30,19 @@ def worker_argv(role: str, extra: list[str] | None = None) -> list[str]:
         raise SystemExit(f"usage: python -m config.worker {{{'|'.join(ROLES)}}} [celery options]")
     celery = shutil.which("celery", path=str(Path(sys.executable).parent)) or "celery"
     return [
-        celery, "-A", "config", "worker",
-        "-Q", queues[role],
-        "--concurrency", str(settings.WORKER_CONCURRENCY[role]),
+        celery,
+        "-A",
+        "config",
+        "worker",
+        "-Q",
+        queues[role],
+        "--concurrency",
+        str(settings.WORKER_CONCURRENCY[role]),
         # One name per role and machine: `celery inspect` and /healthz logs say which is which.
-        "-n", f"{role}@%h",
-        "--loglevel", str(settings.LOGGING["root"]["level"]),  # type: ignore[index]
+        "-n",
+        f"{role}@%h",
+        "--loglevel",
+        str(settings.LOGGING["root"]["level"]),  # type: ignore[index]
         *(extra or []),
     ]
 

@@ -81,6 +81,8 @@ class AccountNotice(NotificationKind):
         return about is not None
 
     def context(self, notification: Notification, about: Any, reader: Reader) -> dict[str, Any]:
-        what = NOTICES.get(notification.data.get("notice", ""),
-                           _("Something changed in the security of your account."))
+        what = NOTICES.get(
+            notification.data.get("notice", ""),
+            _("Something changed in the security of your account."),
+        )
         return {"user": about, "what": what}

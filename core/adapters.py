@@ -29,13 +29,23 @@ class NoSignupAccountAdapter(DefaultAccountAdapter):
         user = context.get("user")
         key = uuid.uuid4().hex  # each request is its own event
         if template_prefix == "account/email/password_reset_key" and isinstance(user, User):
-            notify(kind=RESET_KIND, dedupe_key=f"{RESET_KIND}:{user.pk}:{key}", about=user,
-                   to=user, priority=1)
+            notify(
+                kind=RESET_KIND,
+                dedupe_key=f"{RESET_KIND}:{user.pk}:{key}",
+                about=user,
+                to=user,
+                priority=1,
+            )
         elif template_prefix == "account/email/unknown_account":
             notify(kind=UNKNOWN_KIND, dedupe_key=f"{UNKNOWN_KIND}:{key}", to=email)
         elif isinstance(user, User):
-            notify(kind=NOTICE_KIND, dedupe_key=f"{NOTICE_KIND}:{user.pk}:{key}", about=user,
-                   to=user, data={"notice": template_prefix})
+            notify(
+                kind=NOTICE_KIND,
+                dedupe_key=f"{NOTICE_KIND}:{user.pk}:{key}",
+                about=user,
+                to=user,
+                data={"notice": template_prefix},
+            )
         else:
             log.warning("account e-mail %s without a user: not sent", template_prefix)
 

@@ -117,7 +117,12 @@ class AuditEventAdmin(ReadOnlyAdmin):
     """The trail, read-only: the application's database role cannot change it either."""
 
     list_display = (
-        "created_at", "actor_label", "action", "target_type", "target_id", "subject_display",
+        "created_at",
+        "actor_label",
+        "action",
+        "target_type",
+        "target_id",
+        "subject_display",
         "ip_address",
     )
     list_filter = (TrailFilter, "action", "target_type")
@@ -183,7 +188,14 @@ class NotificationAdmin(ConciergeAdminMixin, admin.ModelAdmin):
     stored, so none can be shown: a message is rendered only when it is sent."""
 
     list_display = (
-        "id", "kind", "status_badge", "recipient", "due_at", "attempts", "last_error", "sent_at",
+        "id",
+        "kind",
+        "status_badge",
+        "recipient",
+        "due_at",
+        "attempts",
+        "last_error",
+        "sent_at",
     )
     list_filter = ("status", "kind", DueFilter, FailedTodayFilter)
     search_fields = ("=id", "kind", "message_id", "dedupe_key")
@@ -192,9 +204,23 @@ class NotificationAdmin(ConciergeAdminMixin, admin.ModelAdmin):
     ordering = ("-created_at",)
     actions = ("resend_selected", "cancel_selected")
     fields = (
-        "kind", "status", "recipient_user", "recipient_address", "language", "time_zone",
-        "about_type", "about_id", "dedupe_key", "priority", "due_at", "attempts",
-        "lease_expires_at", "last_error", "message_id", "created_at", "status_changed_at",
+        "kind",
+        "status",
+        "recipient_user",
+        "recipient_address",
+        "language",
+        "time_zone",
+        "about_type",
+        "about_id",
+        "dedupe_key",
+        "priority",
+        "due_at",
+        "attempts",
+        "lease_expires_at",
+        "last_error",
+        "message_id",
+        "created_at",
+        "status_changed_at",
         "sent_at",
     )
     readonly_fields = fields

@@ -75,8 +75,18 @@ def core_tiles(request: HttpRequest) -> list[Tile]:
     base = reverse("admin:core_notification_changelist")
     group = _("E-mail")
     return [
-        Tile(_("E-mails failed in the last 24 hours"), counts["failed"] or 0,
-             f"{base}?failed_today=yes", Tone.URGENT, group),
-        Tile(_("E-mails waiting more than 5 minutes"), counts["late"] or 0,
-             f"{base}?due=overdue", Tone.ATTENTION, group),
+        Tile(
+            _("E-mails failed in the last 24 hours"),
+            counts["failed"] or 0,
+            f"{base}?failed_today=yes",
+            Tone.URGENT,
+            group,
+        ),
+        Tile(
+            _("E-mails waiting more than 5 minutes"),
+            counts["late"] or 0,
+            f"{base}?due=overdue",
+            Tone.ATTENTION,
+            group,
+        ),
     ]

@@ -63,7 +63,8 @@ def _run(modeladmin: admin.ModelAdmin, request: HttpRequest, rows: Any, call: An
 
 def _reasons(codes: list[str]) -> str:
     return format_html_join(
-        " ", '<span class="sc-badge sc-badge-alert">{}</span>',
+        " ",
+        '<span class="sc-badge sc-badge-alert">{}</span>',
         ((REASON_LABELS.get(c, c),) for c in codes),
     )
 
@@ -87,24 +88,60 @@ class GradingForm(forms.ModelForm):
 @admin.register(AdverseEvent)
 class AdverseEventAdmin(ConciergeAdminMixin, admin.ModelAdmin):
     form = GradingForm
-    list_display = ("id", "waiting", "case_reference", "clinic", "time_point", "what",
-                    "status", "ctcae_grade", "relatedness", "clinic_rating")
+    list_display = (
+        "id",
+        "waiting",
+        "case_reference",
+        "clinic",
+        "time_point",
+        "what",
+        "status",
+        "ctcae_grade",
+        "relatedness",
+        "clinic_rating",
+    )
     list_filter = ("status", "clinic", "ctcae_grade", "relatedness")
     list_select_related = ("clinic", "check_in__schedule__case")
     search_fields = ("=check_in__schedule__case__reference",)
     ordering = ("status", "reported_at")  # "open" sorts first; oldest first within
     actions = ("close_selected",)
-    readonly_fields = ("case_reference", "clinic", "time_point", "what", "reported_at",
-                       "status", "graded_by", "graded_at", "closed_at", "clinic_relatedness",
-                       "clinic_rating_due_at", "clinic_rated_at")
+    readonly_fields = (
+        "case_reference",
+        "clinic",
+        "time_point",
+        "what",
+        "reported_at",
+        "status",
+        "graded_by",
+        "graded_at",
+        "closed_at",
+        "clinic_relatedness",
+        "clinic_rating_due_at",
+        "clinic_rated_at",
+    )
     fieldsets = (
-        (_("What was reported"), {"fields": ("case_reference", "clinic", "time_point", "what",
-                                             "reported_at", "status")}),
-        (_("Staff grading (required before closing)"),
-         {"fields": ("ctcae_grade", "relatedness", "action_taken", "outcome",
-                     "graded_by", "graded_at", "closed_at")}),
-        (_("The clinic's view"), {"fields": ("clinic_relatedness", "clinic_rating_due_at",
-                                             "clinic_rated_at")}),
+        (
+            _("What was reported"),
+            {"fields": ("case_reference", "clinic", "time_point", "what", "reported_at", "status")},
+        ),
+        (
+            _("Staff grading (required before closing)"),
+            {
+                "fields": (
+                    "ctcae_grade",
+                    "relatedness",
+                    "action_taken",
+                    "outcome",
+                    "graded_by",
+                    "graded_at",
+                    "closed_at",
+                )
+            },
+        ),
+        (
+            _("The clinic's view"),
+            {"fields": ("clinic_relatedness", "clinic_rating_due_at", "clinic_rated_at")},
+        ),
     )
     Media = _Css
 
@@ -112,8 +149,9 @@ class AdverseEventAdmin(ConciergeAdminMixin, admin.ModelAdmin):
     def waiting(self, obj: AdverseEvent) -> str:
         if obj.status != EventStatus.OPEN:
             return "-"
-        return format_html('<span class="sc-badge sc-badge-alert">{}</span>',
-                           timesince(obj.reported_at))
+        return format_html(
+            '<span class="sc-badge sc-badge-alert">{}</span>', timesince(obj.reported_at)
+        )
 
     @admin.display(description=_("case"))
     def case_reference(self, obj: AdverseEvent) -> str:
@@ -132,22 +170,31 @@ class AdverseEventAdmin(ConciergeAdminMixin, admin.ModelAdmin):
         if obj.clinic_rated_at:
             return str(obj.get_clinic_relatedness_display())
         if obj.clinic_rating_due_at < timezone.now():
-            return format_html('<span class="sc-badge sc-badge-caution">{}</span>',
-                               _("overdue"))
+            return format_html('<span class="sc-badge sc-badge-caution">{}</span>', _("overdue"))
         return str(_("awaited"))
 
     def save_model(self, request: HttpRequest, obj: AdverseEvent, form: Any, change: bool) -> None:
         data = form.cleaned_data
         services.adverse_event_grade(
-            event=obj, ctcae_grade=data["ctcae_grade"], relatedness=data["relatedness"],
-            action_taken=data["action_taken"], outcome=data["outcome"],
-            acting_user=_user(request), request=request,
+            event=obj,
+            ctcae_grade=data["ctcae_grade"],
+            relatedness=data["relatedness"],
+            action_taken=data["action_taken"],
+            outcome=data["outcome"],
+            acting_user=_user(request),
+            request=request,
         )
 
     @admin.action(description=_("Close (graded events only)"))
     def close_selected(self, request: HttpRequest, queryset: QuerySet[AdverseEvent]) -> None:
-        _run(self, request, queryset, lambda e: services.adverse_event_close(
-            event=e, acting_user=_user(request), request=request))
+        _run(
+            self,
+            request,
+            queryset,
+            lambda e: services.adverse_event_close(
+                event=e, acting_user=_user(request), request=request
+            ),
+        )
 
 
 class TaskDueFilter(admin.SimpleListFilter):
@@ -162,8 +209,9 @@ class TaskDueFilter(admin.SimpleListFilter):
         if self.value() == "overdue":
             return queryset.filter(status=TaskStatus.OPEN, due_at__lte=now)
         if self.value() == "today":
-            return queryset.filter(status=TaskStatus.OPEN, due_at__gt=now,
-                                   due_at__lte=now + dt.timedelta(hours=24))
+            return queryset.filter(
+                status=TaskStatus.OPEN, due_at__gt=now, due_at__lte=now + dt.timedelta(hours=24)
+            )
         return queryset
 
 
@@ -188,13 +236,23 @@ class StaffTaskAdmin(ConciergeAdminMixin, admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: StaffTask, form: Any, change: bool) -> None:
         if obj.status == TaskStatus.OPEN:
-            services.staff_task_done(task=obj, note=form.cleaned_data.get("note", ""),
-                                     acting_user=_user(request), request=request)
+            services.staff_task_done(
+                task=obj,
+                note=form.cleaned_data.get("note", ""),
+                acting_user=_user(request),
+                request=request,
+            )
 
     @admin.action(description=_("Mark done (call made, answers reviewed)"))
     def done_selected(self, request: HttpRequest, queryset: QuerySet[StaffTask]) -> None:
-        _run(self, request, queryset, lambda t: services.staff_task_done(
-            task=t, note="", acting_user=_user(request), request=request))
+        _run(
+            self,
+            request,
+            queryset,
+            lambda t: services.staff_task_done(
+                task=t, note="", acting_user=_user(request), request=request
+            ),
+        )
 
 
 class CheckInDueFilter(admin.SimpleListFilter):
@@ -210,23 +268,41 @@ class CheckInDueFilter(admin.SimpleListFilter):
             start = now.replace(hour=0, minute=0, second=0, microsecond=0)
             return queryset.filter(due_at__gte=start, due_at__lt=start + dt.timedelta(days=1))
         if self.value() == "overdue":
-            return queryset.filter(status=CheckInStatus.INVITED,
-                                   due_at__lte=now - dt.timedelta(days=3))
+            return queryset.filter(
+                status=CheckInStatus.INVITED, due_at__lte=now - dt.timedelta(days=3)
+            )
         return queryset
 
 
 @admin.register(CheckIn)
 class CheckInAdmin(ConciergeAdminMixin, admin.ModelAdmin):
-    list_display = ("id", "case_reference", "clinic", "time_point", "side_effects_only",
-                    "due_at", "status", "answered_at")
+    list_display = (
+        "id",
+        "case_reference",
+        "clinic",
+        "time_point",
+        "side_effects_only",
+        "due_at",
+        "status",
+        "answered_at",
+    )
     list_filter = (CheckInDueFilter, "status", "time_point", "schedule__clinic")
     list_select_related = ("schedule__case", "schedule__clinic")
     search_fields = ("=schedule__case__reference",)
     date_hierarchy = "due_at"
     ordering = ("due_at",)
     actions = ("resend_selected", "missed_selected")
-    readonly_fields = ("schedule", "time_point", "side_effects_only", "status", "due_at",
-                       "status_changed_at", "invited_at", "started_at", "answered_at")
+    readonly_fields = (
+        "schedule",
+        "time_point",
+        "side_effects_only",
+        "status",
+        "due_at",
+        "status_changed_at",
+        "invited_at",
+        "started_at",
+        "answered_at",
+    )
     fields = readonly_fields
 
     @admin.display(description=_("case"))
@@ -242,13 +318,25 @@ class CheckInAdmin(ConciergeAdminMixin, admin.ModelAdmin):
 
     @admin.action(description=_("Send the invitation again"))
     def resend_selected(self, request: HttpRequest, queryset: QuerySet[CheckIn]) -> None:
-        _run(self, request, queryset, lambda c: services.checkin_resend(
-            check_in=c, acting_user=_user(request), request=request))
+        _run(
+            self,
+            request,
+            queryset,
+            lambda c: services.checkin_resend(
+                check_in=c, acting_user=_user(request), request=request
+            ),
+        )
 
     @admin.action(description=_("Mark missed"))
     def missed_selected(self, request: HttpRequest, queryset: QuerySet[CheckIn]) -> None:
-        _run(self, request, queryset, lambda c: services.checkin_mark_missed(
-            check_in=c, acting_user=_user(request), request=request))
+        _run(
+            self,
+            request,
+            queryset,
+            lambda c: services.checkin_mark_missed(
+                check_in=c, acting_user=_user(request), request=request
+            ),
+        )
 
 
 @admin.register(FollowUpSchedule)
@@ -257,8 +345,7 @@ class FollowUpScheduleAdmin(ConciergeAdminMixin, admin.ModelAdmin):
     list_filter = ("status", "clinic")
     # A treatment reads "<kind> <date> (<case>)": its case too, or a query per row.
     list_select_related = ("case", "clinic", "treatment__case")
-    readonly_fields = ("case", "clinic", "treatment", "status", "status_changed_at",
-                       "created_at")
+    readonly_fields = ("case", "clinic", "treatment", "status", "status_changed_at", "created_at")
     fields = readonly_fields
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
@@ -266,8 +353,11 @@ class FollowUpScheduleAdmin(ConciergeAdminMixin, admin.ModelAdmin):
 
     def get_urls(self) -> list[URLPattern]:
         return [
-            path("outcomes/", self.admin_site.admin_view(self.outcomes_view),
-                 name="followups_outcomes"),
+            path(
+                "outcomes/",
+                self.admin_site.admin_view(self.outcomes_view),
+                name="followups_outcomes",
+            ),
             *super().get_urls(),
         ]
 
@@ -288,7 +378,8 @@ class FollowUpScheduleAdmin(ConciergeAdminMixin, admin.ModelAdmin):
 
 class ScheduleTemplateForm(forms.ModelForm):
     time_points = forms.MultipleChoiceField(
-        label=_("time points"), choices=TimePoint.choices,
+        label=_("time points"),
+        choices=TimePoint.choices,
         widget=forms.CheckboxSelectMultiple,
     )
 

@@ -23,7 +23,10 @@ class FollowupsConfig(AppConfig):
         profile_section_register(
             "followups.outcomes", outcome_card, order=50, changes_at=outcome_card_changes_at
         )
-        portal_section_register(PortalSection(
-            "followups", _("Adverse events"), "followups_portal:clinic_events", order=90))
+        portal_section_register(
+            PortalSection(
+                "followups", _("Adverse events"), "followups_portal:clinic_events", order=90
+            )
+        )
         # intake.patient_data: check-ins join the export and erasure; an open event holds it.
         register_patient_data()

@@ -61,7 +61,8 @@ def _due_now_checkin() -> CheckIn | None:
     ``make run`` e-mails it within a minute (outside the demo it comes at 10:00 local)."""
     check_in = (
         CheckIn.objects.filter(
-            time_point="d2", status__in=(CheckInStatus.SCHEDULED, CheckInStatus.INVITED),
+            time_point="d2",
+            status__in=(CheckInStatus.SCHEDULED, CheckInStatus.INVITED),
             schedule__treatment__treated_on__gte=timezone.localdate() - dt.timedelta(days=3),
         )
         .order_by("-schedule__treatment__treated_on")
@@ -73,8 +74,10 @@ def _due_now_checkin() -> CheckIn | None:
     if check_in.due_at > now:
         CheckIn.objects.filter(pk=check_in.pk).update(due_at=now)
         Notification.objects.filter(
-            kind=INVITE_KIND, status=NotificationStatus.QUEUED,
-            about_type=ContentType.objects.get_for_model(CheckIn), about_id=str(check_in.pk),
+            kind=INVITE_KIND,
+            status=NotificationStatus.QUEUED,
+            about_type=ContentType.objects.get_for_model(CheckIn),
+            about_id=str(check_in.pk),
         ).update(due_at=now)
     return check_in
 
@@ -83,7 +86,8 @@ def _seed_cohort() -> int:
     clinic = Clinic.objects.public().filter(slug=COHORT_CLINIC).first()
     offering = (
         Offering.objects.filter(clinic=clinic, route="joint").order_by("pk").first()
-        if clinic else None
+        if clinic
+        else None
     )
     if clinic is None or offering is None:
         return 0
@@ -95,30 +99,52 @@ def _seed_cohort() -> int:
         if Patient.objects.filter(email=email).exists():
             continue
         patient = Patient.objects.create(
-            full_name=NAMES[index], email=email, date_of_birth=dt.date(1960 + index, 3, 1),
-            sex="female" if index % 2 == 0 else "male", country="US",
-            time_zone="America/Chicago", language="en", spoken_languages=["en"],
+            full_name=NAMES[index],
+            email=email,
+            date_of_birth=dt.date(1960 + index, 3, 1),
+            sex="female" if index % 2 == 0 else "male",
+            country="US",
+            time_zone="America/Chicago",
+            language="en",
+            spoken_languages=["en"],
         )
         case = Case.objects.create(
-            patient=patient, condition=condition, status=CaseStatus.MATCHED,
-            submitted_at=timezone.now() - dt.timedelta(days=160), severity=baseline,
-            budget_min_usd=3000, budget_max_usd=12000, countries_accepted=["MX"],
+            patient=patient,
+            condition=condition,
+            status=CaseStatus.MATCHED,
+            submitted_at=timezone.now() - dt.timedelta(days=160),
+            severity=baseline,
+            budget_min_usd=3000,
+            budget_max_usd=12000,
+            countries_accepted=["MX"],
         )
         PrivacyConsent.objects.create(
-            case=case, notice_version="2026-11", share_with_chosen_clinics=True,
+            case=case,
+            notice_version="2026-11",
+            share_with_chosen_clinics=True,
             ip_address="203.0.113.10",
         )
         TreatmentRecord.objects.create(
-            case=case, clinic=clinic, offering=offering, kind=PhaseKind.TREATMENT,
-            status=RecordStatus.COMPLETED, completed_at=timezone.now(), treated_on=treated_on,
-            cell_count_millions=Decimal("50"), route=offering.route, site="right knee",
+            case=case,
+            clinic=clinic,
+            offering=offering,
+            kind=PhaseKind.TREATMENT,
+            status=RecordStatus.COMPLETED,
+            completed_at=timezone.now(),
+            treated_on=treated_on,
+            cell_count_millions=Decimal("50"),
+            route=offering.route,
+            site="right knee",
             cell_lot=f"RGD-2026-{index + 1:04d}",
         )
         schedules_create_due()
         for point, pain, pgic in answers:
             check_in = CheckIn.objects.get(schedule__case=case, time_point=point)
-            checkin_page_save(check_in=check_in, page=1, values={
-                "pain_now": pain, "pgic": pgic, "function_limit": max(0, pain - 1)})
+            checkin_page_save(
+                check_in=check_in,
+                page=1,
+                values={"pain_now": pain, "pgic": pgic, "function_limit": max(0, pain - 1)},
+            )
             checkin_submit(check_in=check_in)
         made += 1
     return made

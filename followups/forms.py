@@ -22,16 +22,22 @@ class PainPage(forms.Form):
     pain_now = forms.TypedChoiceField(
         label=_("How much pain do you have right now?"),
         help_text=_("0 = no pain, 10 = the worst pain you can imagine."),
-        choices=NRS_CHOICES, coerce=int, widget=SCALE,
+        choices=NRS_CHOICES,
+        coerce=int,
+        widget=SCALE,
     )
     pgic = forms.TypedChoiceField(
         label=_("Since your treatment, how would you describe the change in your condition?"),
-        choices=Pgic.choices, coerce=int, widget=RADIO,
+        choices=Pgic.choices,
+        coerce=int,
+        widget=RADIO,
     )
     function_limit = forms.TypedChoiceField(
         label=_("How much does your condition limit your daily life now?"),
         help_text=_("0 = not at all, 10 = I cannot do my usual activities."),
-        choices=NRS_CHOICES, coerce=int, widget=SCALE,
+        choices=NRS_CHOICES,
+        coerce=int,
+        widget=SCALE,
     )
 
     def __init__(self, *args: Any, side_effects_only: bool = False, **kwargs: Any) -> None:
@@ -57,7 +63,10 @@ class SideEffectsPage(forms.Form):
         super().__init__(*args, **kwargs)
         for effect in SideEffect:
             self.fields[f"se_{effect.value}"] = forms.TypedChoiceField(
-                label=effect.label, choices=Severity.choices, coerce=int, initial=0,
+                label=effect.label,
+                choices=Severity.choices,
+                coerce=int,
+                initial=0,
                 widget=RADIO,
             )
             self.fields[f"still_{effect.value}"] = forms.BooleanField(
@@ -72,8 +81,9 @@ class SideEffectsPage(forms.Form):
         effects = {e.value: data[f"se_{e.value}"] for e in SideEffect if data[f"se_{e.value}"]}
         return {
             "side_effects": effects,
-            "still_present": [e.value for e in SideEffect
-                              if data[f"still_{e.value}"] and e.value in effects],
+            "still_present": [
+                e.value for e in SideEffect if data[f"still_{e.value}"] and e.value in effects
+            ],
             "fever_over_48h": data["fever_over_48h"],
             "spreading_redness": data["spreading_redness"],
             "pus_or_discharge": data["pus_or_discharge"],
@@ -83,15 +93,22 @@ class SideEffectsPage(forms.Form):
 class LastPage(forms.Form):
     care_visit = forms.ChoiceField(
         label=_("Since the last check-in, did you see a doctor or go to hospital about it?"),
-        choices=CareVisit.choices, initial=CareVisit.NONE, widget=RADIO,
+        choices=CareVisit.choices,
+        initial=CareVisit.NONE,
+        widget=RADIO,
     )
     sane_score = forms.IntegerField(
         label=_("How would you rate the treated joint today, from 0 to 100?"),
-        help_text=_("100 = completely normal."), min_value=0, max_value=100, required=False,
+        help_text=_("100 = completely normal."),
+        min_value=0,
+        max_value=100,
+        required=False,
         widget=forms.NumberInput(attrs={"class": "form-control", "inputmode": "numeric"}),
     )
     anything_else = forms.CharField(
-        label=_("Anything else you would like to tell us?"), required=False, max_length=2000,
+        label=_("Anything else you would like to tell us?"),
+        required=False,
+        max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}),
     )
     contact_me = forms.BooleanField(
@@ -109,28 +126,38 @@ class LastPage(forms.Form):
 class ClinicRelatednessForm(forms.Form):
     relatedness = forms.ChoiceField(
         label=_("How related to the treatment is this event, in your clinic's view?"),
-        choices=Relatedness.choices, widget=RADIO,
+        choices=Relatedness.choices,
+        widget=RADIO,
     )
 
 
 class ReviewForm(forms.Form):
     rating = forms.TypedChoiceField(
         label=_("Your rating of the clinic"),
-        choices=[(5, _("5 - excellent")), (4, _("4 - good")), (3, _("3 - fair")),
-                 (2, _("2 - poor")), (1, _("1 - very poor"))],
-        coerce=int, widget=RADIO,
+        choices=[
+            (5, _("5 - excellent")),
+            (4, _("4 - good")),
+            (3, _("3 - fair")),
+            (2, _("2 - poor")),
+            (1, _("1 - very poor")),
+        ],
+        coerce=int,
+        widget=RADIO,
     )
     body = forms.CharField(
-        label=_("Your review"), max_length=5000,
+        label=_("Your review"),
+        max_length=5000,
         help_text=_("What went well, what did not, and what should the next patient know?"),
         widget=forms.Textarea(attrs={"rows": 5, "class": "form-control"}),
     )
     author_display_name = forms.CharField(
-        label=_("Shown as"), max_length=60,
+        label=_("Shown as"),
+        max_length=60,
         help_text=_("For example: Maria, 58, Canada. Never your e-mail address."),
         widget=forms.TextInput(attrs={"class": "form-control", "autocomplete": "off"}),
     )
     language = forms.ChoiceField(
-        label=_("Language you wrote it in"), choices=CONTENT_LANGUAGES,
+        label=_("Language you wrote it in"),
+        choices=CONTENT_LANGUAGES,
         widget=forms.Select(attrs={"class": "form-select"}),
     )

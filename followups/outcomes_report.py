@@ -52,30 +52,54 @@ def outcome_rows(
         check_ins = check_ins.filter(schedule__clinic_id=clinic_id)
         events = events.filter(clinic_id=clinic_id)
     answers = check_ins.values_list(
-        "schedule__clinic_id", "schedule__clinic__name",
-        "schedule__case__condition_id", "schedule__case__condition__name",
-        "schedule__treatment__offering_id", "schedule__treatment__offering__title",
-        "time_point", "status", "schedule__case__severity",
-        "answer__pain_now", "answer__pgic",
+        "schedule__clinic_id",
+        "schedule__clinic__name",
+        "schedule__case__condition_id",
+        "schedule__case__condition__name",
+        "schedule__treatment__offering_id",
+        "schedule__treatment__offering__title",
+        "time_point",
+        "status",
+        "schedule__case__severity",
+        "answer__pain_now",
+        "answer__pgic",
     )
     fetched = list(answers)
     if not fetched:
         return []  # nothing reached yet: spare the second query
     labels: dict[GroupKey, tuple[str, str, str]] = {}
     cohorts: dict[tuple[GroupKey, str], list[PatientOutcome]] = defaultdict(list)
-    for (clinic, clinic_name, condition, condition_name, offering, offering_title,
-         point, status, baseline, pain, pgic) in fetched:
+    for (
+        clinic,
+        clinic_name,
+        condition,
+        condition_name,
+        offering,
+        offering_title,
+        point,
+        status,
+        baseline,
+        pain,
+        pgic,
+    ) in fetched:
         key = (clinic, condition, offering)
         labels[key] = (clinic_name, condition_name or "", offering_title)
-        cohorts[(key, point)].append(PatientOutcome(
-            baseline_pain=baseline, answered=status == CheckInStatus.ANSWERED,
-            pain_now=pain, pgic=pgic,
-        ))
+        cohorts[(key, point)].append(
+            PatientOutcome(
+                baseline_pain=baseline,
+                answered=status == CheckInStatus.ANSWERED,
+                pain_now=pain,
+                pgic=pgic,
+            )
+        )
     grades: dict[GroupKey, list[int]] = defaultdict(list)
     unrated: dict[int, int] = defaultdict(int)
     for clinic, condition, offering, grade, rated_at, due_at in events.values_list(
-        "clinic_id", "check_in__schedule__case__condition_id",
-        "check_in__schedule__treatment__offering_id", "ctcae_grade", "clinic_rated_at",
+        "clinic_id",
+        "check_in__schedule__case__condition_id",
+        "check_in__schedule__treatment__offering_id",
+        "ctcae_grade",
+        "clinic_rated_at",
         "clinic_rating_due_at",
     ):
         if grade is not None:
@@ -85,17 +109,22 @@ def outcome_rows(
     order = {p: i for i, p in enumerate(DEFAULT_TIME_POINTS)}
     result = [
         OutcomeRow(
-            clinic_id=key[0], clinic_name=labels[key][0], condition_name=labels[key][1],
-            offering_title=labels[key][2], time_point=point,
+            clinic_id=key[0],
+            clinic_name=labels[key][0],
+            condition_name=labels[key][1],
+            offering_title=labels[key][2],
+            time_point=point,
             summary=summarise(
-                outcomes, adverse_event_grades=grades.get(key, []),
+                outcomes,
+                adverse_event_grades=grades.get(key, []),
                 relatedness_unanswered=unrated.get(key[0], 0),
             ),
         )
         for (key, point), outcomes in cohorts.items()
     ]
-    result.sort(key=lambda r: (r.clinic_name, r.condition_name, r.offering_title,
-                               order[r.time_point]))
+    result.sort(
+        key=lambda r: (r.clinic_name, r.condition_name, r.offering_title, order[r.time_point])
+    )
     return result
 
 

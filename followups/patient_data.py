@@ -34,7 +34,12 @@ from .models import (
 )
 
 MODELS: tuple[type[models.Model], ...] = (
-    FollowUpSchedule, CheckIn, CheckInAnswer, CheckInLink, AdverseEvent, StaffTask,
+    FollowUpSchedule,
+    CheckIn,
+    CheckInAnswer,
+    CheckInLink,
+    AdverseEvent,
+    StaffTask,
 )
 
 
@@ -75,8 +80,14 @@ def followups_holds(patient: Patient) -> list[LegalHold]:
 
 
 def register_patient_data() -> None:
-    patient_data_register(PatientDataSource(
-        key="followups", label=_("Your follow-up check-ins"),
-        models=tuple(model_label(m) for m in MODELS),
-        export=followups_export, erase=followups_erase, holds=followups_holds, order=10,
-    ))
+    patient_data_register(
+        PatientDataSource(
+            key="followups",
+            label=_("Your follow-up check-ins"),
+            models=tuple(model_label(m) for m in MODELS),
+            export=followups_export,
+            erase=followups_erase,
+            holds=followups_holds,
+            order=10,
+        )
+    )

@@ -29,13 +29,22 @@ def outcome_card(clinic: Clinic, request: HttpRequest) -> SafeString | None:
     cards = []
     for index, ((condition, offering), group) in enumerate(groups.items()):
         title = _("%(condition)s, %(offering)s: share of patients improved") % {
-            "condition": condition or _("Other condition"), "offering": offering,
+            "condition": condition or _("Other condition"),
+            "offering": offering,
         }
         chart = outcome_chart(
-            [ChartRow(r.time_point_label, r.summary.improved_lower_bound,
-                      r.summary.improved_among_responders, r.summary.n_treated,
-                      r.summary.n_answered) for r in group],
-            title=title, chart_id=f"outcomes-{clinic.pk}-{index}",
+            [
+                ChartRow(
+                    r.time_point_label,
+                    r.summary.improved_lower_bound,
+                    r.summary.improved_among_responders,
+                    r.summary.n_treated,
+                    r.summary.n_answered,
+                )
+                for r in group
+            ],
+            title=title,
+            chart_id=f"outcomes-{clinic.pk}-{index}",
         )
         cards.append({"title": title, "chart": chart, "rows": group})
     unrated = max((r.summary.relatedness_unanswered for r in rows), default=0)

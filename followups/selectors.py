@@ -37,9 +37,17 @@ def answer_initial(answer: CheckInAnswer | None) -> dict[str, Any]:
         return {}
     initial: dict[str, Any] = {
         name: getattr(answer, name)
-        for name in ("pain_now", "pgic", "function_limit", "fever_over_48h",
-                     "spreading_redness", "pus_or_discharge", "anything_else", "contact_me",
-                     "sane_score")
+        for name in (
+            "pain_now",
+            "pgic",
+            "function_limit",
+            "fever_over_48h",
+            "spreading_redness",
+            "pus_or_discharge",
+            "anything_else",
+            "contact_me",
+            "sane_score",
+        )
         if getattr(answer, name) not in (None, "")
     }
     if answer.care_visit:

@@ -99,8 +99,7 @@ def checkin_page(request: HttpRequest, page: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         values = form.answer_values() if page == 2 else dict(form.cleaned_data)
         try:
-            services.checkin_page_save(check_in=check_in, page=page, values=values,
-                                       request=request)
+            services.checkin_page_save(check_in=check_in, page=page, values=values, request=request)
             if page == PAGES[-1]:
                 services.checkin_submit(check_in=check_in, request=request)
                 request.session.pop(SESSION_CHECKIN, None)
@@ -123,8 +122,11 @@ def done(request: HttpRequest) -> HttpResponse:
     check_in = _done_checkin(request)
     if check_in is None:
         return _invalid(request)
-    return render(request, "followups/done.html", _page_context(
-        check_in, review_stage=review_stage_for(check_in)))
+    return render(
+        request,
+        "followups/done.html",
+        _page_context(check_in, review_stage=review_stage_for(check_in)),
+    )
 
 
 @never_cache
@@ -144,8 +146,9 @@ def review(request: HttpRequest) -> HttpResponse:
             form.add_error(None, str(exc))
         else:
             return render(request, "followups/review_thanks.html", _page_context(check_in))
-    return render(request, "followups/review.html",
-                  _page_context(check_in, form=form, review_stage=stage))
+    return render(
+        request, "followups/review.html", _page_context(check_in, form=form, review_stage=stage)
+    )
 
 
 @never_cache
@@ -163,8 +166,11 @@ def stop(request: HttpRequest, token: str) -> HttpResponse:
             schedule = services.schedule_set_preference(
                 schedule=schedule, status=choice, acting_user=None
             )
-    return render(request, "followups/stop.html", {"schedule": schedule, "token": token,
-                                                   "statuses": ScheduleStatus})
+    return render(
+        request,
+        "followups/stop.html",
+        {"schedule": schedule, "token": token, "statuses": ScheduleStatus},
+    )
 
 
 @csrf_exempt  # RFC 8058: the mail client POSTs "List-Unsubscribe=One-Click" with no form
@@ -194,15 +200,20 @@ def clinic_event(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404
     if request.method == "GET":
         adverse_event_view_record(
-            event=event, acting_user=request.user, request=request  # type: ignore[arg-type]
+            event=event,
+            acting_user=request.user,  # type: ignore[arg-type]
+            request=request,
         )
-    form = ClinicRelatednessForm(request.POST or None,
-                                 initial={"relatedness": event.clinic_relatedness})
+    form = ClinicRelatednessForm(
+        request.POST or None, initial={"relatedness": event.clinic_relatedness}
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.adverse_event_clinic_rate(
-                event=event, relatedness=form.cleaned_data["relatedness"],
-                acting_user=request.user, request=request,  # type: ignore[arg-type]
+                event=event,
+                relatedness=form.cleaned_data["relatedness"],
+                acting_user=request.user,  # type: ignore[arg-type]
+                request=request,
             )
         except DomainError as exc:
             form.add_error(None, str(exc))
@@ -223,6 +234,12 @@ def clinic_events(request: HttpRequest, slug: str | None = None) -> HttpResponse
 
 
 __all__ = [
-    "checkin_page", "clinic_event", "clinic_events", "done", "review", "start", "stop",
+    "checkin_page",
+    "clinic_event",
+    "clinic_events",
+    "done",
+    "review",
+    "start",
+    "stop",
     "unsubscribe",
 ]

@@ -98,14 +98,16 @@ def reason_label(code: str, ok: bool, *, legal_conflict: bool = False) -> str:
 def reason_display(reason: dict[str, Any]) -> str:
     """Re-render one stored reason (``{"code", "ok", "detail"...}``) for the current language."""
     label = reason_label(
-        str(reason.get("code", "")), bool(reason.get("ok")),
+        str(reason.get("code", "")),
+        bool(reason.get("ok")),
         legal_conflict=reason.get("compliance") == Compliance.CONFLICT,
     )
     detail = reason.get("detail")
     rate_on = reason.get("rate_on")
     if detail and rate_on:  # stored language-neutral (ISO day), worded in the reader's language
         detail = gettext("about %(price)s, rate of %(date)s") % {
-            "price": detail, "date": date_format(dt.date.fromisoformat(rate_on), "DATE_FORMAT"),
+            "price": detail,
+            "date": date_format(dt.date.fromisoformat(rate_on), "DATE_FORMAT"),
         }
     return f"{label} ({detail})" if detail else label
 
@@ -152,8 +154,10 @@ class CaseNeeds:
         languages = {str(code).lower()[:8] for code in (patient.spoken_languages or [])}
         if patient.language:
             languages.add(str(patient.language).lower())
-        countries = None if case.any_country else frozenset(
-            str(code).upper() for code in (case.countries_accepted or [])
+        countries = (
+            None
+            if case.any_country
+            else frozenset(str(code).upper() for code in (case.countries_accepted or []))
         )
         return cls(
             condition_id=case.condition_id,
@@ -201,17 +205,25 @@ def score_offering(needs: CaseNeeds, clinic: Clinic, offering: Offering | None) 
         and needs.condition_id is not None
         and getattr(offering, "treats_condition", True)
     )
-    reasons.append(Reason(ReasonCode.TREATS_CONDITION, bool(treats),
-                          detail=offering.title if offering is not None else ""))
+    reasons.append(
+        Reason(
+            ReasonCode.TREATS_CONDITION,
+            bool(treats),
+            detail=offering.title if offering is not None else "",
+        )
+    )
     country = str(clinic.country.code if hasattr(clinic.country, "code") else clinic.country)
     in_country = needs.countries is None or country in needs.countries
     reasons.append(Reason(ReasonCode.COUNTRY, in_country, detail=country))
     compliance = getattr(offering, "compliance", Compliance.UNKNOWN) if offering else ""
-    reasons.append(Reason(
-        ReasonCode.LEGAL, compliance == Compliance.COMPLIANT,
-        detail=offering.get_cell_type_display() if offering is not None else "",
-        compliance=str(compliance or Compliance.UNKNOWN),
-    ))
+    reasons.append(
+        Reason(
+            ReasonCode.LEGAL,
+            compliance == Compliance.COMPLIANT,
+            detail=offering.get_cell_type_display() if offering is not None else "",
+            compliance=str(compliance or Compliance.UNKNOWN),
+        )
+    )
     if offering is not None:
         in_budget = budget_overlaps(needs, offering.price_min_usd, offering.price_max_usd)
         price = f"{_usd(offering.price_min_usd)} - {_usd(offering.price_max_usd)}"
@@ -219,8 +231,14 @@ def score_offering(needs: CaseNeeds, clinic: Clinic, offering: Offering | None) 
         rate_on = offering.price_usd_rate_on if offering.price_currency != "USD" else None
     else:
         in_budget, price, rate_on = False, "", None
-    reasons.append(Reason(ReasonCode.BUDGET, in_budget, detail=price,
-                          rate_on=rate_on.isoformat() if rate_on else ""))
+    reasons.append(
+        Reason(
+            ReasonCode.BUDGET,
+            in_budget,
+            detail=price,
+            rate_on=rate_on.isoformat() if rate_on else "",
+        )
+    )
     clinic_languages = {str(code).lower() for code in (clinic.languages or [])}
     shared = sorted(clinic_languages & needs.languages)
     reasons.append(Reason(ReasonCode.LANGUAGE, bool(shared), detail=", ".join(shared)))
@@ -278,9 +296,14 @@ def rank_clinics(needs: CaseNeeds, offerings: Iterable[Offering]) -> list[Clinic
     matches = [best_match(needs, clinic, items) for clinic, items in by_clinic.values()]
     eligible = [m for m in matches if m.eligible]
     # Ties: the patient's own choice first, then by name for a stable order.
-    eligible.sort(key=lambda m: (
-        -m.score, m.clinic.pk != needs.preferred_clinic_id, m.clinic.name.lower(), m.clinic.pk
-    ))
+    eligible.sort(
+        key=lambda m: (
+            -m.score,
+            m.clinic.pk != needs.preferred_clinic_id,
+            m.clinic.name.lower(),
+            m.clinic.pk,
+        )
+    )
     return eligible
 
 
@@ -298,17 +321,23 @@ def select_proposal_matches(needs: CaseNeeds, ranked: list[ClinicMatch]) -> list
 def score_clinic_for_case(*, case: Case, clinic: Clinic) -> ClinicMatch:
     """Score one clinic (a staff addition); same rules, its offerings for the condition."""
     needs = CaseNeeds.of(case)
-    offerings = list(
-        Offering.objects.filter(clinic=clinic, status=OfferingStatus.LIVE)
-        .annotate(treats_condition=models.Exists(
-            Offering.conditions.through.objects.filter(
-                offering_id=models.OuterRef("pk"), condition_id=needs.condition_id
+    offerings = (
+        list(
+            Offering.objects.filter(clinic=clinic, status=OfferingStatus.LIVE)
+            .annotate(
+                treats_condition=models.Exists(
+                    Offering.conditions.through.objects.filter(
+                        offering_id=models.OuterRef("pk"), condition_id=needs.condition_id
+                    )
+                )
             )
-        ))
-        .filter(treats_condition=True)
-        .with_compliance()
-        .with_badge()
-    ) if needs.condition_id is not None else []
+            .filter(treats_condition=True)
+            .with_compliance()
+            .with_badge()
+        )
+        if needs.condition_id is not None
+        else []
+    )
     for offering in offerings:
         offering.clinic = clinic
     return best_match(needs, clinic, offerings)
@@ -324,9 +353,7 @@ def matching_propose(
     until a new one is sent. Audits ``intake.proposal_created``. Raises
     DomainError unless the case is ready for clinics (or already matched).
     """
-    locked = (
-        Case.objects.select_for_update(of=("self",)).select_related("patient").get(pk=case.pk)
-    )
+    locked = Case.objects.select_for_update(of=("self",)).select_related("patient").get(pk=case.pk)
     if locked.status not in MATCHABLE_STATUSES:
         raise DomainError(
             _("Clinics are proposed once a case is ready for clinics (it is %(status)s).")
@@ -337,21 +364,27 @@ def matching_propose(
     chosen = select_proposal_matches(needs, rank_clinics(needs, candidate_offerings(needs)))
 
     superseded = list(
-        Proposal.objects.filter(case=locked, status=ProposalStatus.DRAFT)
-        .values_list("pk", flat=True)
+        Proposal.objects.filter(case=locked, status=ProposalStatus.DRAFT).values_list(
+            "pk", flat=True
+        )
     )
     if superseded:
         # A draft nobody sent has no history worth a row per change; the audit keeps the ids.
         Proposal.objects.filter(pk__in=superseded).update(status=ProposalStatus.SUPERSEDED)
 
-    proposal = Proposal(case=locked, status=ProposalStatus.DRAFT, created_by=acting_user,
-                        created_at=timezone.now())
+    proposal = Proposal(
+        case=locked, status=ProposalStatus.DRAFT, created_by=acting_user, created_at=timezone.now()
+    )
     proposal.full_clean()
     proposal.save()
     items = [
         ProposedClinic(
-            proposal=proposal, clinic=m.clinic, offering=m.offering, position=index,
-            score=min(max(m.score, 0), 100), reasons=m.reasons_json(),
+            proposal=proposal,
+            clinic=m.clinic,
+            offering=m.offering,
+            position=index,
+            score=min(max(m.score, 0), 100),
+            reasons=m.reasons_json(),
         )
         for index, m in enumerate(chosen, start=1)
     ]
@@ -361,12 +394,16 @@ def matching_propose(
         # clamped) and in the database; validating them here would cost queries
         # per clinic, and matching must stay a fixed number of queries.
         item.full_clean(
-            exclude=["proposal", "clinic", "offering"], validate_unique=False,
+            exclude=["proposal", "clinic", "offering"],
+            validate_unique=False,
             validate_constraints=False,
         )
     ProposedClinic.objects.bulk_create(items)
     audit_event_record(
-        action="intake.proposal_created", acting_user=acting_user, target=locked, request=request,
+        action="intake.proposal_created",
+        acting_user=acting_user,
+        target=locked,
+        request=request,
         data={
             "reference": locked.reference,
             "proposal_id": proposal.pk,

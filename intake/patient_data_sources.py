@@ -51,15 +51,33 @@ from .patient_data import (
 from .selectors import SESSION_CASES, SESSION_DONE, SESSION_DRAFT, SESSION_STASH
 
 INTAKE_MODELS: tuple[type[models.Model], ...] = (
-    Patient, Case, CaseDocument, CaseMessage, AccessToken, PrivacyConsent, ClinicShare,
-    Proposal, ProposedClinic, StudyArchive, DataExport, ErasureRequest,
+    Patient,
+    Case,
+    CaseDocument,
+    CaseMessage,
+    AccessToken,
+    PrivacyConsent,
+    ClinicShare,
+    Proposal,
+    ProposedClinic,
+    StudyArchive,
+    DataExport,
+    ErasureRequest,
 )
 # Third-party rows that hang off a login; present only where the app is installed.
 ACCOUNT_MODELS = ("account.EmailAddress", "account.EmailConfirmation", "mfa.Authenticator")
 # Not for the patient's eyes or anyone's: allauth's confirmation keys, TOTP secrets.
 ACCOUNT_SECRETS = {"account.EmailConfirmation": ("key",), "mfa.Authenticator": ("data",)}
-USER_FIELDS = ("id", "email", "full_name", "language", "time_zone", "is_active", "date_joined",
-               "last_login")
+USER_FIELDS = (
+    "id",
+    "email",
+    "full_name",
+    "language",
+    "time_zone",
+    "is_active",
+    "date_joined",
+    "last_login",
+)
 
 
 # --- intake ----------------------------------------------------------------------------
@@ -100,16 +118,18 @@ def intake_files(patient: Patient) -> list[ExportFile]:
     ]
 
 
-def _session_matches(data: dict[str, Any], references: set[str], case_ids: set[int],
-                     user_id: str | None) -> bool:
+def _session_matches(
+    data: dict[str, Any], references: set[str], case_ids: set[int], user_id: str | None
+) -> bool:
     links = data.get(SESSION_CASES)
     if isinstance(links, dict) and references & set(links):
         return True
     if data.get(SESSION_DONE) in references or data.get(SESSION_DRAFT) in case_ids:
         return True
     stash = data.get(SESSION_STASH)
-    if isinstance(stash, dict) and any(str(k).split(":")[0] in {str(c) for c in case_ids}
-                                       for k in stash):
+    if isinstance(stash, dict) and any(
+        str(k).split(":")[0] in {str(c) for c in case_ids} for k in stash
+    ):
         return True
     return user_id is not None and data.get("_auth_user_id") == user_id
 
@@ -147,8 +167,19 @@ def intake_erase(patient: Patient, erasure: Erasure) -> None:
         for row in rows[stored].only("pk", "file", "size"):
             erasure.file(row.file, row.size)
     # ErasureRequest rows stay: the one being carried out becomes the tombstone.
-    for model in (DataExport, StudyArchive, CaseDocument, ProposedClinic, Proposal, ClinicShare,
-                  CaseMessage, PrivacyConsent, AccessToken, Case, Patient):
+    for model in (
+        DataExport,
+        StudyArchive,
+        CaseDocument,
+        ProposedClinic,
+        Proposal,
+        ClinicShare,
+        CaseMessage,
+        PrivacyConsent,
+        AccessToken,
+        Case,
+        Patient,
+    ):
         erasure.delete(rows[model])
 
 
@@ -168,8 +199,9 @@ def _account_rows(user_id: int) -> dict[type[models.Model], models.QuerySet[Any]
         Review: Review.objects.filter(author_id=user_id)
     }
     for model in _account_models():
-        user_path = "email_address__user_id" if model._meta.model_name == "emailconfirmation" \
-            else "user_id"
+        user_path = (
+            "email_address__user_id" if model._meta.model_name == "emailconfirmation" else "user_id"
+        )
         rows[model] = model._default_manager.filter(**{user_path: user_id})
     return rows
 
@@ -182,8 +214,9 @@ def account_export(patient: Patient) -> Rows:
     user = User.objects.get(pk=patient.user_id)
     out[model_label(User)] = [{k: v for k, v in serialize(user).items() if k in USER_FIELDS}]
     for model, queryset in _account_rows(user.pk).items():
-        out[model_label(model)] = rows_of(queryset, exclude=ACCOUNT_SECRETS.get(model_label(model),
-                                                                                ()))
+        out[model_label(model)] = rows_of(
+            queryset, exclude=ACCOUNT_SECRETS.get(model_label(model), ())
+        )
     return out
 
 
@@ -213,24 +246,42 @@ def account_erase(patient: Patient, erasure: Erasure) -> None:
 
 
 def register_sources() -> None:
-    patient_data_register(PatientDataSource(
-        key="intake", label=_("Your assessment and your case"),
-        models=tuple(model_label(m) for m in INTAKE_MODELS),
-        export=intake_export, erase=intake_erase, files=intake_files, order=80,
-    ))
-    patient_data_register(PatientDataSource(
-        key="account", label=_("Your login, if you have one"),
-        models=(model_label(User), model_label(Review), *ACCOUNT_MODELS),
-        export=account_export, erase=account_erase, order=90,
-    ))
+    patient_data_register(
+        PatientDataSource(
+            key="intake",
+            label=_("Your assessment and your case"),
+            models=tuple(model_label(m) for m in INTAKE_MODELS),
+            export=intake_export,
+            erase=intake_erase,
+            files=intake_files,
+            order=80,
+        )
+    )
+    patient_data_register(
+        PatientDataSource(
+            key="account",
+            label=_("Your login, if you have one"),
+            models=(model_label(User), model_label(Review), *ACCOUNT_MODELS),
+            export=account_export,
+            erase=account_erase,
+            order=90,
+        )
+    )
     # Foreign keys to users in the lower apps that only ever name staff (or a clinic's
     # staff): they do not lead to a patient. Patients act through links, without a login.
     staff_user_fields_declare(
         "concierge or clinic staff",
-        "admin.LogEntry.user", "clinics.ClinicMembership.user", "clinics.Doctor.verified_by",
-        "clinics.ChangeRequest.submitted_by", "clinics.ChangeRequest.decided_by",
-        "clinics.Credential.uploaded_by", "clinics.Credential.verified_by",
-        "clinics.VettingReview.reviewer", "clinics.VettingReview.decided_by",
-        "clinics.LegalityRule.updated_by", "clinics.Review.treatment_verified_by",
-        "clinics.Review.moderated_by", "clinics.Review.replied_by",
+        "admin.LogEntry.user",
+        "clinics.ClinicMembership.user",
+        "clinics.Doctor.verified_by",
+        "clinics.ChangeRequest.submitted_by",
+        "clinics.ChangeRequest.decided_by",
+        "clinics.Credential.uploaded_by",
+        "clinics.Credential.verified_by",
+        "clinics.VettingReview.reviewer",
+        "clinics.VettingReview.decided_by",
+        "clinics.LegalityRule.updated_by",
+        "clinics.Review.treatment_verified_by",
+        "clinics.Review.moderated_by",
+        "clinics.Review.replied_by",
     )

@@ -179,46 +179,65 @@ def portal_case_facts(case: Case) -> list[FactSection]:
         immune = f"{immune}: {case.immune_compromise_details}"
     infection = _with_details(case.active_infection, case.active_infection_details)
     return [
-        FactSection(_("Patient"), [
-            Fact(_("Age"), patient.age),
-            Fact(_("Sex"), patient.get_sex_display()),
-            Fact(_("Country of residence"), countries.name(str(patient.country))),
-            Fact(_("When they hope to travel"), case.get_travel_window_display() or "-"),
-        ]),
-        FactSection(_("Condition"), [
-            Fact(_("Condition"), case.condition_label or "-"),
-            Fact(_("Category"), case.condition.get_category_display() if case.condition else "-"),
-            Fact(_("How long"), case.get_duration_display() or "-"),
-            Fact(_("Severity (0-10)"), "-" if case.severity is None else case.severity),
-            Fact(_("Diagnosis confirmed by a doctor"), _yes_no(case.diagnosis_confirmed)),
-            Fact(_("Symptoms"), case.symptoms or "-"),
-            Fact(_("Effect on daily life"), case.functional_impact or "-"),
-            Fact(_("Goals"), case.goals or "-"),
-        ]),
-        FactSection(_("Medical history"), [
-            Fact(_("Other conditions"), case.other_conditions or "-"),
-            Fact(_("Current medications"), case.current_medications or "-"),
-            Fact(_("NSAIDs"), _with_details(case.takes_nsaids, case.nsaids_details)),
-            Fact(_("Immunosuppressants"), _with_details(
-                case.takes_immunosuppressants, case.immunosuppressants_details)),
-            Fact(_("Anticoagulants"), _with_details(
-                case.takes_anticoagulants, case.anticoagulants_details)),
-            Fact(_("Allergies"), case.allergies or "-"),
-            Fact(_("Surgeries"), case.surgeries or "-"),
-            Fact(_("Previous stem-cell or PRP treatment"), _yes_no(case.had_cell_therapy)),
-            Fact(_("Previous treatment: when"), case.cell_therapy_when or "-"),
-            Fact(_("Previous treatment: result"), case.cell_therapy_result or "-"),
-            Fact(_("Previous treatment: bad reaction"), _yes_no(case.cell_therapy_adverse)),
-        ]),
-        FactSection(_("Screening"), [
-            Fact(_("Active infection"), infection),
-            Fact(_("Cancer"), cancer),
-            Fact(_("Weakened immune system"), immune),
-            Fact(_("Pregnant, possibly pregnant or breastfeeding"), _yes_no(case.pregnant)),
-            Fact(_("Bleeding disorder"), _with_details(
-                case.bleeding_disorder, case.bleeding_disorder_details)),
-            Fact(_("Smoking"), case.get_smoking_display() or _("Not answered")),
-            Fact(_("Alcohol"), case.get_alcohol_display() or _("Not answered")),
-        ]),
+        FactSection(
+            _("Patient"),
+            [
+                Fact(_("Age"), patient.age),
+                Fact(_("Sex"), patient.get_sex_display()),
+                Fact(_("Country of residence"), countries.name(str(patient.country))),
+                Fact(_("When they hope to travel"), case.get_travel_window_display() or "-"),
+            ],
+        ),
+        FactSection(
+            _("Condition"),
+            [
+                Fact(_("Condition"), case.condition_label or "-"),
+                Fact(
+                    _("Category"), case.condition.get_category_display() if case.condition else "-"
+                ),
+                Fact(_("How long"), case.get_duration_display() or "-"),
+                Fact(_("Severity (0-10)"), "-" if case.severity is None else case.severity),
+                Fact(_("Diagnosis confirmed by a doctor"), _yes_no(case.diagnosis_confirmed)),
+                Fact(_("Symptoms"), case.symptoms or "-"),
+                Fact(_("Effect on daily life"), case.functional_impact or "-"),
+                Fact(_("Goals"), case.goals or "-"),
+            ],
+        ),
+        FactSection(
+            _("Medical history"),
+            [
+                Fact(_("Other conditions"), case.other_conditions or "-"),
+                Fact(_("Current medications"), case.current_medications or "-"),
+                Fact(_("NSAIDs"), _with_details(case.takes_nsaids, case.nsaids_details)),
+                Fact(
+                    _("Immunosuppressants"),
+                    _with_details(case.takes_immunosuppressants, case.immunosuppressants_details),
+                ),
+                Fact(
+                    _("Anticoagulants"),
+                    _with_details(case.takes_anticoagulants, case.anticoagulants_details),
+                ),
+                Fact(_("Allergies"), case.allergies or "-"),
+                Fact(_("Surgeries"), case.surgeries or "-"),
+                Fact(_("Previous stem-cell or PRP treatment"), _yes_no(case.had_cell_therapy)),
+                Fact(_("Previous treatment: when"), case.cell_therapy_when or "-"),
+                Fact(_("Previous treatment: result"), case.cell_therapy_result or "-"),
+                Fact(_("Previous treatment: bad reaction"), _yes_no(case.cell_therapy_adverse)),
+            ],
+        ),
+        FactSection(
+            _("Screening"),
+            [
+                Fact(_("Active infection"), infection),
+                Fact(_("Cancer"), cancer),
+                Fact(_("Weakened immune system"), immune),
+                Fact(_("Pregnant, possibly pregnant or breastfeeding"), _yes_no(case.pregnant)),
+                Fact(
+                    _("Bleeding disorder"),
+                    _with_details(case.bleeding_disorder, case.bleeding_disorder_details),
+                ),
+                Fact(_("Smoking"), case.get_smoking_display() or _("Not answered")),
+                Fact(_("Alcohol"), case.get_alcohol_display() or _("Not answered")),
+            ],
+        ),
     ]
-

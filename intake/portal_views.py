@@ -54,9 +54,16 @@ def case_list(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     shares = list(portal_shares(acting_user=user)[:200])
     clinics = list(portal_clinics_with_access(acting_user=user).order_by("name"))
-    return render(request, "portal_cases/case_list.html", {
-        "shares": shares, "clinics": clinics, "show_clinic": len(clinics) > 1, "section": "cases",
-    })
+    return render(
+        request,
+        "portal_cases/case_list.html",
+        {
+            "shares": shares,
+            "clinics": clinics,
+            "show_clinic": len(clinics) > 1,
+            "section": "cases",
+        },
+    )
 
 
 @require_GET
@@ -68,22 +75,25 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
     case, clinics = portal_case_or_404(acting_user=user, reference=reference)
     case_view_record(case=case, acting_user=user, clinic=clinics[0], request=request)
     documents = list(portal_documents(case=case))
-    return render(request, "portal_cases/case_detail.html", {
-        "case": case, "section": "cases",
-        "clinics": clinics,
-        "sections": portal_case_facts(case),
-        "documents": documents,
-        "has_dicom": any(d.kind == FileKind.DICOM for d in documents),
-        "archive": portal_study_archive_latest(case=case, clinics=clinics),
-    })
+    return render(
+        request,
+        "portal_cases/case_detail.html",
+        {
+            "case": case,
+            "section": "cases",
+            "clinics": clinics,
+            "sections": portal_case_facts(case),
+            "documents": documents,
+            "has_dicom": any(d.kind == FileKind.DICOM for d in documents),
+            "archive": portal_study_archive_latest(case=case, clinics=clinics),
+        },
+    )
 
 
 @require_GET
 @never_cache
 @login_required
-def document_download(
-    request: HttpRequest, reference: str, document_id: int
-) -> HttpResponseBase:
+def document_download(request: HttpRequest, reference: str, document_id: int) -> HttpResponseBase:
     """Stream one document of a shared case; logged with the clinic it was shared with.
 
     DICOM goes out de-identified (no name, IDs, birth date, address, institution or
@@ -103,28 +113,49 @@ def document_download(
             raise Http404 from None
         except DeidentificationWithheld as withheld:
             # Never the original, never the copy: staff look at the pixels first.
-            document_pixels_flag(document=document, reason=withheld.reason, clinic=clinics[0],
-                                 acting_user=user, request=request)
-            return render(request, "portal_cases/document_refused.html", {
-                "case": document.case, "message": withheld.message, "section": "cases",
-                "title": _("A person must check this image first"),
-            }, status=409)
+            document_pixels_flag(
+                document=document,
+                reason=withheld.reason,
+                clinic=clinics[0],
+                acting_user=user,
+                request=request,
+            )
+            return render(
+                request,
+                "portal_cases/document_refused.html",
+                {
+                    "case": document.case,
+                    "message": withheld.message,
+                    "section": "cases",
+                    "title": _("A person must check this image first"),
+                },
+                status=409,
+            )
         except DeidentificationFailed as refused:
             # Fail closed: the original is never the fallback.
-            return render(request, "portal_cases/document_refused.html", {
-                "case": document.case, "message": refused.message, "section": "cases",
-            }, status=409)
+            return render(
+                request,
+                "portal_cases/document_refused.html",
+                {
+                    "case": document.case,
+                    "message": refused.message,
+                    "section": "cases",
+                },
+                status=409,
+            )
         response = private_stream_response(
             copy, download_name=document.download_name, content_type=document.content_type
         )
     else:
         response = private_file_response(
-            document.file, download_name=document.download_name,
+            document.file,
+            download_name=document.download_name,
             content_type=document.content_type,
         )
     # Logged once the file is open: a missing file is a 404, not a download.
-    document_download_record(document=document, acting_user=user, request=request,
-                             clinic=clinics[0])
+    document_download_record(
+        document=document, acting_user=user, request=request, clinic=clinics[0]
+    )
     return response
 
 
@@ -139,9 +170,10 @@ def study_archive_request_view(request: HttpRequest, reference: str) -> HttpResp
     except DomainError as refused:
         messages.error(request, str(refused.message))
     else:
-        messages.success(request, _(
-            "The zip is being prepared. This page shows a download link when it is ready."
-        ))
+        messages.success(
+            request,
+            _("The zip is being prepared. This page shows a download link when it is ready."),
+        )
     return redirect(reverse("portal_cases:detail", args=[case.reference]) + "#imaging-zip")
 
 

@@ -32,9 +32,7 @@ def staff_document_or_404(
     except ValueError:
         raise Http404 from None
     document = (
-        CaseDocument.objects.select_related("case")
-        .filter(pk=document_pk, case_id=case_pk)
-        .first()
+        CaseDocument.objects.select_related("case").filter(pk=document_pk, case_id=case_pk).first()
     )
     if document is None:
         raise Http404

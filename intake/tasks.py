@@ -24,7 +24,10 @@ def intake_retention_sweep() -> dict[str, int]:
     exports = data_exports_purge()
     logger.info(
         "intake retention: %d drafts, %d links, %d imaging zips, %d patient exports deleted",
-        drafts, links, archives, exports,
+        drafts,
+        links,
+        archives,
+        exports,
     )
     return {"drafts": drafts, "links": links, "archives": archives, "exports": exports}
 

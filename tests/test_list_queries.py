@@ -50,8 +50,9 @@ def page_queries(client: Client, model_admin: Any, url: str, rows: int) -> tuple
     return len(captured), len(response.context["cl"].result_list)
 
 
-@pytest.mark.parametrize(("model", "model_admin"), ADMINS,
-                         ids=[model._meta.label for model, _admin in ADMINS])
+@pytest.mark.parametrize(
+    ("model", "model_admin"), ADMINS, ids=[model._meta.label for model, _admin in ADMINS]
+)
 def test_an_admin_list_costs_the_same_queries_for_2_or_20_rows(
     load_data: None, db: None, client: Client, model: Any, model_admin: Any
 ) -> None:
@@ -64,9 +65,12 @@ def test_an_admin_list_costs_the_same_queries_for_2_or_20_rows(
         many, shown_many = page_queries(client, model_admin, url, 20)
     finally:
         model_admin.list_per_page = per_page
-    assert few == many, f"{model._meta.label}: {few} queries for {shown_few} rows, " \
-        f"{many} for {shown_many}"
+    assert few == many, (
+        f"{model._meta.label}: {few} queries for {shown_few} rows, {many} for {shown_many}"
+    )
     assert many == PINNED[model._meta.label], f"{model._meta.label}: {many} queries now"
+
+
 # Queries per list page as a superuser sees it: session, user, permissions and the
 # admin's sidebar (about six), the count and the page; more where the list has
 # filters that ask the database for their choices or a queryset per row (prefetch).

@@ -34,9 +34,11 @@ def is_insider(request: HttpRequest, clinic_id: int | None) -> bool:
     from ..models import ClinicMembership
 
     user_id = request.user.pk
-    return clinic_id is not None and user_id is not None and ClinicMembership.objects.filter(
-        user_id=user_id, clinic_id=clinic_id
-    ).exists()
+    return (
+        clinic_id is not None
+        and user_id is not None
+        and ClinicMembership.objects.filter(user_id=user_id, clinic_id=clinic_id).exists()
+    )
 
 
 class ConciergeInlineMixin:
@@ -54,8 +56,11 @@ class ConciergeInlineMixin:
 
 
 def run_each(
-    modeladmin: admin.ModelAdmin, request: HttpRequest, objects: QuerySet[Any] | list[Any],
-    call: Callable[[Any], Any], done: str,
+    modeladmin: admin.ModelAdmin,
+    request: HttpRequest,
+    objects: QuerySet[Any] | list[Any],
+    call: Callable[[Any], Any],
+    done: str,
 ) -> int:
     """Call a service per object; report successes and each refusal in plain words."""
     ok = 0
@@ -75,14 +80,21 @@ def run_each(
 
 class NoteForm(forms.Form):
     note = forms.CharField(
-        label=_("Note (the clinic sees it)"), widget=forms.Textarea(attrs={"rows": 3}),
+        label=_("Note (the clinic sees it)"),
+        widget=forms.Textarea(attrs={"rows": 3}),
         max_length=500,
     )
 
 
 def with_note(
-    modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Any], *,
-    action: str, title: str, apply: Callable[[Any, str], Any], done: str,
+    modeladmin: admin.ModelAdmin,
+    request: HttpRequest,
+    queryset: QuerySet[Any],
+    *,
+    action: str,
+    title: str,
+    apply: Callable[[Any, str], Any],
+    done: str,
 ) -> HttpResponse | None:
     """An admin action that asks for a note on an intermediate page, then applies."""
     form = NoteForm(request.POST if "apply" in request.POST else None)

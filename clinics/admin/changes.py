@@ -55,16 +55,46 @@ class PendingFirstFilter(admin.SimpleListFilter):
 
 @admin.register(ChangeRequest)
 class ChangeRequestAdmin(ConciergeAdminMixin, SimpleHistoryAdmin):
-    list_display = ("id", "clinic", "kind", "target_display", "fields_display", "submitted_by",
-                    "created_at", "status", "decided_by")
+    list_display = (
+        "id",
+        "clinic",
+        "kind",
+        "target_display",
+        "fields_display",
+        "submitted_by",
+        "created_at",
+        "status",
+        "decided_by",
+    )
     list_filter = (PendingFirstFilter, "kind", "target_type", "clinic__country")
     list_select_related = ("clinic", "target_type", "submitted_by", "decided_by")
     search_fields = ("clinic__name",)
     ordering = ("created_at",)
-    readonly_fields = ("clinic", "kind", "target_display", "status", "submitted_by", "created_at",
-                       "diff_table", "decided_by", "decided_at", "superseded_by")
-    fields = ("clinic", "kind", "target_display", "status", "submitted_by", "created_at",
-              "diff_table", "decision_note", "decided_by", "decided_at", "superseded_by")
+    readonly_fields = (
+        "clinic",
+        "kind",
+        "target_display",
+        "status",
+        "submitted_by",
+        "created_at",
+        "diff_table",
+        "decided_by",
+        "decided_at",
+        "superseded_by",
+    )
+    fields = (
+        "clinic",
+        "kind",
+        "target_display",
+        "status",
+        "submitted_by",
+        "created_at",
+        "diff_table",
+        "decision_note",
+        "decided_by",
+        "decided_at",
+        "superseded_by",
+    )
     actions = ("approve_selected", "reject_selected")
     change_form_template = "admin/clinics/changerequest/change_form.html"
 
@@ -89,21 +119,39 @@ class ChangeRequestAdmin(ConciergeAdminMixin, SimpleHistoryAdmin):
         if not rows:
             return "-"
         body = format_html_join(
-            "", "<tr><th scope=\"row\">{}</th><td>{}</td><td>{}</td><td><strong>{}</strong></td>"
+            "",
+            '<tr><th scope="row">{}</th><td>{}</td><td>{}</td><td><strong>{}</strong></td>'
             "<td>{}</td></tr>",
-            ((r.label, r.proposed_from, r.current, r.proposed,
-              _("changed since proposed") if r.changed_since_proposed else "") for r in rows),
+            (
+                (
+                    r.label,
+                    r.proposed_from,
+                    r.current,
+                    r.proposed,
+                    _("changed since proposed") if r.changed_since_proposed else "",
+                )
+                for r in rows
+            ),
         )
         return format_html(
             '<table class="sc-diff"><thead><tr><th scope="col">{}</th><th scope="col">{}</th>'
             '<th scope="col">{}</th><th scope="col">{}</th><th scope="col"></th></tr></thead>'
             "<tbody>{}</tbody></table>",
-            _("Field"), _("When proposed"), _("Published now"), _("Proposed"), body,
+            _("Field"),
+            _("When proposed"),
+            _("Published now"),
+            _("Proposed"),
+            body,
         )
 
     def render_change_form(
-        self, request: HttpRequest, context: dict[str, Any], add: bool = False,
-        change: bool = False, form_url: str = "", obj: ChangeRequest | None = None,
+        self,
+        request: HttpRequest,
+        context: dict[str, Any],
+        add: bool = False,
+        change: bool = False,
+        form_url: str = "",
+        obj: ChangeRequest | None = None,
     ) -> Any:
         # The decision posts back a digest of the diff shown on this page: approving
         # refuses if the proposal or a published value changed since it was rendered.
@@ -120,8 +168,11 @@ class ChangeRequestAdmin(ConciergeAdminMixin, SimpleHistoryAdmin):
 
     def get_urls(self) -> list[URLPattern]:
         return [
-            path("<int:pk>/decide/", self.admin_site.admin_view(self.decide_view),
-                 name="clinics_changerequest_decide"),
+            path(
+                "<int:pk>/decide/",
+                self.admin_site.admin_view(self.decide_view),
+                name="clinics_changerequest_decide",
+            ),
             *super().get_urls(),
         ]
 
@@ -138,15 +189,25 @@ class ChangeRequestAdmin(ConciergeAdminMixin, SimpleHistoryAdmin):
         back = reverse("admin:clinics_changerequest_change", args=[cr.pk])
         try:
             if decision == "approve":
-                change_request_approve(change_request=cr, acting_user=acting(request), note=note,
-                                       reviewed=request.POST.get("reviewed", ""), request=request)
-                self.message_user(request, _("Change request #%(id)s approved and applied.")
-                                  % {"id": cr.pk}, messages.SUCCESS)
+                change_request_approve(
+                    change_request=cr,
+                    acting_user=acting(request),
+                    note=note,
+                    reviewed=request.POST.get("reviewed", ""),
+                    request=request,
+                )
+                self.message_user(
+                    request,
+                    _("Change request #%(id)s approved and applied.") % {"id": cr.pk},
+                    messages.SUCCESS,
+                )
             elif decision == "reject":
-                change_request_reject(change_request=cr, acting_user=acting(request), note=note,
-                                      request=request)
-                self.message_user(request, _("Change request #%(id)s rejected.") % {"id": cr.pk},
-                                  messages.SUCCESS)
+                change_request_reject(
+                    change_request=cr, acting_user=acting(request), note=note, request=request
+                )
+                self.message_user(
+                    request, _("Change request #%(id)s rejected.") % {"id": cr.pk}, messages.SUCCESS
+                )
             else:
                 return HttpResponseRedirect(back)
         except (DomainError, PermissionDenied) as exc:
@@ -159,19 +220,28 @@ class ChangeRequestAdmin(ConciergeAdminMixin, SimpleHistoryAdmin):
 
     @admin.action(description=_("Approve and apply selected change requests"))
     def approve_selected(self, request: HttpRequest, queryset: QuerySet[ChangeRequest]) -> None:
-        run_each(self, request, queryset,
-                 lambda cr: change_request_approve(change_request=cr, acting_user=acting(request),
-                                                   request=request),
-                 str(_("%(count)d change request(s) approved and applied.")))
+        run_each(
+            self,
+            request,
+            queryset,
+            lambda cr: change_request_approve(
+                change_request=cr, acting_user=acting(request), request=request
+            ),
+            str(_("%(count)d change request(s) approved and applied.")),
+        )
 
     @admin.action(description=_("Reject selected change requests (with a note)"))
     def reject_selected(
         self, request: HttpRequest, queryset: QuerySet[ChangeRequest]
     ) -> HttpResponse | None:
         return with_note(
-            self, request, queryset, action="reject_selected",
+            self,
+            request,
+            queryset,
+            action="reject_selected",
             title=str(_("Reject change requests")),
             apply=lambda cr, note: change_request_reject(
-                change_request=cr, acting_user=acting(request), note=note, request=request),
+                change_request=cr, acting_user=acting(request), note=note, request=request
+            ),
             done=str(_("%(count)d change request(s) rejected.")),
         )

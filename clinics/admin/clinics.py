@@ -85,8 +85,15 @@ class VettingReviewInline(ConciergeInlineMixin, admin.StackedInline):
 class DoctorInline(ConciergeInlineMixin, admin.TabularInline):
     model = Doctor
     extra = 0
-    fields = ("full_name", "speciality", "licence_number", "licence_authority", "is_active",
-              "verified_at", "verified_by")
+    fields = (
+        "full_name",
+        "speciality",
+        "licence_number",
+        "licence_authority",
+        "is_active",
+        "verified_at",
+        "verified_by",
+    )
     readonly_fields = ("is_active", "verified_at", "verified_by")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Doctor]:
@@ -109,30 +116,71 @@ class MembershipInline(ConciergeInlineMixin, admin.TabularInline):
 @admin.register(Clinic)
 class ClinicAdmin(ConciergeAdminMixin, SimpleHistoryAdmin):
     allow_add = True
-    list_display = ("name", "country", "city", "status_display", "badge_display",
-                    "queue_display", "pending_changes", "live_offerings")
+    list_display = (
+        "name",
+        "country",
+        "city",
+        "status_display",
+        "badge_display",
+        "queue_display",
+        "pending_changes",
+        "live_offerings",
+    )
     list_filter = ("status", ReviewQueueFilter, BadgeFilter, "country")
     search_fields = ("name", "city", "slug")
     prepopulated_fields = {"slug": ("name",)}
-    readonly_fields = ("status", "status_changed_at", "review_requested_at", "review_reason",
-                       "created_at", "updated_at")
+    readonly_fields = (
+        "status",
+        "status_changed_at",
+        "review_requested_at",
+        "review_reason",
+        "created_at",
+        "updated_at",
+    )
     fieldsets = (
         (None, {"fields": ("name", "slug", "status", "status_changed_at")}),
         (_("Staff review queue"), {"fields": ("review_requested_at", "review_reason")}),
-        (_("Where and who"), {"fields": ("country", "city", "time_zone", "languages", "website",
-                                          "description", "accreditation_notes")}),
-        (_("Contact for the concierge (private)"),
-         {"fields": ("contact_name", "contact_email", "contact_phone")}),
+        (
+            _("Where and who"),
+            {
+                "fields": (
+                    "country",
+                    "city",
+                    "time_zone",
+                    "languages",
+                    "website",
+                    "description",
+                    "accreditation_notes",
+                )
+            },
+        ),
+        (
+            _("Contact for the concierge (private)"),
+            {"fields": ("contact_name", "contact_email", "contact_phone")},
+        ),
     )
     inlines = (VettingReviewInline, DoctorInline, MembershipInline)
-    actions = ("open_review", "decide_vetted", "decide_rejected", "decide_suspended",
-               "suspend", "queue_for_review", "clear_review_queue")
+    actions = (
+        "open_review",
+        "decide_vetted",
+        "decide_rejected",
+        "decide_suspended",
+        "suspend",
+        "queue_for_review",
+        "clear_review_queue",
+    )
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Clinic]:
-        return super().get_queryset(request).with_badge().annotate(  # type: ignore[attr-defined]
-            n_pending=Count("change_requests", filter=Q(change_requests__status="pending"),
-                            distinct=True),
-            n_live=Count("offerings", filter=Q(offerings__status="live"), distinct=True),
+        return (
+            super()
+            .get_queryset(request)
+            .with_badge()
+            .annotate(  # type: ignore[attr-defined]
+                n_pending=Count(
+                    "change_requests", filter=Q(change_requests__status="pending"), distinct=True
+                ),
+                n_live=Count("offerings", filter=Q(offerings__status="live"), distinct=True),
+            )
         )
 
     @admin.display(description=_("status"), ordering="status")
@@ -165,18 +213,27 @@ class ClinicAdmin(ConciergeAdminMixin, SimpleHistoryAdmin):
 
     def _decide(self, request: HttpRequest, queryset: QuerySet[Clinic], decision: str) -> None:
         run_each(
-            self, request, queryset,
-            lambda c: vetting_review_decide(review=self._latest_open(c), decision=decision,
-                                            acting_user=acting(request), request=request),
+            self,
+            request,
+            queryset,
+            lambda c: vetting_review_decide(
+                review=self._latest_open(c),
+                decision=decision,
+                acting_user=acting(request),
+                request=request,
+            ),
             str(_("Decision recorded for %(count)d clinic(s).")),
         )
 
     @admin.action(description=_("Open a vetting review"))
     def open_review(self, request: HttpRequest, queryset: QuerySet[Clinic]) -> None:
-        run_each(self, request, queryset,
-                 lambda c: vetting_review_open(clinic=c, acting_user=acting(request),
-                                               request=request),
-                 str(_("Vetting review open for %(count)d clinic(s).")))
+        run_each(
+            self,
+            request,
+            queryset,
+            lambda c: vetting_review_open(clinic=c, acting_user=acting(request), request=request),
+            str(_("Vetting review open for %(count)d clinic(s).")),
+        )
 
     @admin.action(description=_("Decide: vetted (publish)"))
     def decide_vetted(self, request: HttpRequest, queryset: QuerySet[Clinic]) -> None:
@@ -192,24 +249,42 @@ class ClinicAdmin(ConciergeAdminMixin, SimpleHistoryAdmin):
 
     @admin.action(description=_("Suspend now (unpublish)"))
     def suspend(self, request: HttpRequest, queryset: QuerySet[Clinic]) -> None:
-        run_each(self, request, queryset,
-                 lambda c: clinic_status_change(clinic=c, new_status=ClinicStatus.SUSPENDED,
-                                                acting_user=acting(request), request=request),
-                 str(_("%(count)d clinic(s) suspended.")))
+        run_each(
+            self,
+            request,
+            queryset,
+            lambda c: clinic_status_change(
+                clinic=c,
+                new_status=ClinicStatus.SUSPENDED,
+                acting_user=acting(request),
+                request=request,
+            ),
+            str(_("%(count)d clinic(s) suspended.")),
+        )
 
     @admin.action(description=_("Put in the review queue"))
     def queue_for_review(self, request: HttpRequest, queryset: QuerySet[Clinic]) -> None:
-        run_each(self, request, queryset,
-                 lambda c: clinic_review_queue_add(clinic=c, acting_user=acting(request),
-                                                   request=request),
-                 str(_("%(count)d clinic(s) checked into the review queue.")))
+        run_each(
+            self,
+            request,
+            queryset,
+            lambda c: clinic_review_queue_add(
+                clinic=c, acting_user=acting(request), request=request
+            ),
+            str(_("%(count)d clinic(s) checked into the review queue.")),
+        )
 
     @admin.action(description=_("Take out of the review queue"))
     def clear_review_queue(self, request: HttpRequest, queryset: QuerySet[Clinic]) -> None:
-        run_each(self, request, queryset,
-                 lambda c: clinic_review_queue_clear(clinic=c, acting_user=acting(request),
-                                                     request=request),
-                 str(_("%(count)d clinic(s) taken out of the review queue.")))
+        run_each(
+            self,
+            request,
+            queryset,
+            lambda c: clinic_review_queue_clear(
+                clinic=c, acting_user=acting(request), request=request
+            ),
+            str(_("%(count)d clinic(s) taken out of the review queue.")),
+        )
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # Staff who belong to the clinic see it but do not edit its vetted facts or access.
@@ -224,7 +299,9 @@ class ClinicAdmin(ConciergeAdminMixin, SimpleHistoryAdmin):
         # (field names only), like every service write.
         audit_event_record(
             action="clinics.clinic.staff_edited" if change else "clinics.clinic.created",
-            acting_user=acting(request), target=obj, request=request,
+            acting_user=acting(request),
+            target=obj,
+            request=request,
             data={"fields": sorted(form.changed_data)},
         )
 
@@ -237,8 +314,13 @@ class ClinicAdmin(ConciergeAdminMixin, SimpleHistoryAdmin):
                 instance.reviewer = acting(request)
             instance.full_clean()
             instance.save()
-            self._audit_inline(request, form.instance, instance,
-                               "added" if created else "edited", changed.get(id(instance), []))
+            self._audit_inline(
+                request,
+                form.instance,
+                instance,
+                "added" if created else "edited",
+                changed.get(id(instance), []),
+            )
         for obj in formset.deleted_objects:
             self._audit_inline(request, form.instance, obj, "removed", [])
             obj.delete()
@@ -253,21 +335,38 @@ class ClinicAdmin(ConciergeAdminMixin, SimpleHistoryAdmin):
         if isinstance(obj, ClinicMembership):
             data["user"] = obj.user_id
         audit_event_record(
-            action=f"clinics.{obj._meta.model_name}.staff_{verb}", acting_user=acting(request),
-            target=obj, request=request, data=data,
+            action=f"clinics.{obj._meta.model_name}.staff_{verb}",
+            acting_user=acting(request),
+            target=obj,
+            request=request,
+            data=data,
         )
 
 
 @admin.register(VettingReview)
 class VettingReviewAdmin(ConciergeAdminMixin, SimpleHistoryAdmin):
-    list_display = ("clinic", "created_at", "reviewer", "checklist_display", "decision",
-                    "decided_at", "decided_by")
+    list_display = (
+        "clinic",
+        "created_at",
+        "reviewer",
+        "checklist_display",
+        "decision",
+        "decided_at",
+        "decided_by",
+    )
     list_filter = ("decision",)
     list_select_related = ("clinic", "reviewer", "decided_by")
     search_fields = ("clinic__name",)
     readonly_fields = ("clinic", "reviewer", "decision", "decided_at", "decided_by")
-    fields = ("clinic", "reviewer", *VettingReview.CHECKLIST, "notes", "decision", "decided_at",
-              "decided_by")
+    fields = (
+        "clinic",
+        "reviewer",
+        *VettingReview.CHECKLIST,
+        "notes",
+        "decision",
+        "decided_at",
+        "decided_by",
+    )
     actions = ("decide_vetted", "decide_rejected")
 
     @admin.display(description=_("checklist"))
@@ -282,14 +381,30 @@ class VettingReviewAdmin(ConciergeAdminMixin, SimpleHistoryAdmin):
 
     @admin.action(description=_("Decide: vetted (publish)"))
     def decide_vetted(self, request: HttpRequest, queryset: QuerySet[VettingReview]) -> None:
-        run_each(self, request, queryset,
-                 lambda r: vetting_review_decide(review=r, decision=VettingDecision.VETTED,
-                                                 acting_user=acting(request), request=request),
-                 str(_("%(count)d review(s) decided.")))
+        run_each(
+            self,
+            request,
+            queryset,
+            lambda r: vetting_review_decide(
+                review=r,
+                decision=VettingDecision.VETTED,
+                acting_user=acting(request),
+                request=request,
+            ),
+            str(_("%(count)d review(s) decided.")),
+        )
 
     @admin.action(description=_("Decide: rejected"))
     def decide_rejected(self, request: HttpRequest, queryset: QuerySet[VettingReview]) -> None:
-        run_each(self, request, queryset,
-                 lambda r: vetting_review_decide(review=r, decision=VettingDecision.REJECTED,
-                                                 acting_user=acting(request), request=request),
-                 str(_("%(count)d review(s) decided.")))
+        run_each(
+            self,
+            request,
+            queryset,
+            lambda r: vetting_review_decide(
+                review=r,
+                decision=VettingDecision.REJECTED,
+                acting_user=acting(request),
+                request=request,
+            ),
+            str(_("%(count)d review(s) decided.")),
+        )

@@ -38,23 +38,67 @@ class ComplianceFilter(admin.SimpleListFilter):
 @admin.register(Offering)
 class OfferingAdmin(ConciergeAdminMixin, SimpleHistoryAdmin):
     allow_add = True
-    list_display = ("title", "clinic", "cell_type", "origin", "dose_display", "price_display",
-                    "status", "compliance_display", "badge_display")
-    list_filter = ("status", ComplianceFilter, "cell_type", "origin", "manipulation",
-                   "clinic__country")
+    list_display = (
+        "title",
+        "clinic",
+        "cell_type",
+        "origin",
+        "dose_display",
+        "price_display",
+        "status",
+        "compliance_display",
+        "badge_display",
+    )
+    list_filter = (
+        "status",
+        ComplianceFilter,
+        "cell_type",
+        "origin",
+        "manipulation",
+        "clinic__country",
+    )
     list_select_related = ("clinic",)
     search_fields = ("title", "clinic__name")
     autocomplete_fields = ("clinic",)
     filter_horizontal = ("conditions",)
-    readonly_fields = ("price_min_usd", "price_max_usd", "price_usd_rate_on",
-                       "compliance_display", "created_at", "updated_at")
+    readonly_fields = (
+        "price_min_usd",
+        "price_max_usd",
+        "price_usd_rate_on",
+        "compliance_display",
+        "created_at",
+        "updated_at",
+    )
     fieldsets = (
         (None, {"fields": ("clinic", "title", "summary", "status", "conditions")}),
-        (_("Cells"), {"fields": ("cell_type", "cell_source", "origin", "manipulation",
-                                 "cell_count_millions", "volume_ml", "viability_percent")}),
+        (
+            _("Cells"),
+            {
+                "fields": (
+                    "cell_type",
+                    "cell_source",
+                    "origin",
+                    "manipulation",
+                    "cell_count_millions",
+                    "volume_ml",
+                    "viability_percent",
+                )
+            },
+        ),
         (_("Treatment"), {"fields": ("route", "sessions", "typical_stay_nights", "included")}),
-        (_("Price"), {"fields": ("price_currency", "price_min", "price_max", "price_min_usd",
-                                 "price_max_usd", "price_usd_rate_on")}),
+        (
+            _("Price"),
+            {
+                "fields": (
+                    "price_currency",
+                    "price_min",
+                    "price_max",
+                    "price_min_usd",
+                    "price_max_usd",
+                    "price_usd_rate_on",
+                )
+            },
+        ),
         (_("Checks"), {"fields": ("compliance_display",)}),
     )
     actions = ("withdraw",)
@@ -77,8 +121,9 @@ class OfferingAdmin(ConciergeAdminMixin, SimpleHistoryAdmin):
         own = f"{obj.price_currency} {obj.price_min:,.0f}-{obj.price_max:,.0f}"
         if obj.price_currency == USD:
             return own
-        usd = about_usd(obj.price_min_usd, obj.price_max_usd, obj.price_currency,
-                        obj.price_usd_rate_on)
+        usd = about_usd(
+            obj.price_min_usd, obj.price_max_usd, obj.price_currency, obj.price_usd_rate_on
+        )
         return format_html("{}<br><small>{}</small>", own, usd)
 
     @admin.display(description=_("legality"), ordering="compliance")
@@ -99,17 +144,24 @@ class OfferingAdmin(ConciergeAdminMixin, SimpleHistoryAdmin):
 
     def save_model(self, request: HttpRequest, obj: Offering, form: Any, change: bool) -> None:
         try:
-            offering_staff_save(offering=obj, changed_fields=form.changed_data,
-                                acting_user=acting(request), request=request)
+            offering_staff_save(
+                offering=obj,
+                changed_fields=form.changed_data,
+                acting_user=acting(request),
+                request=request,
+            )
         except DomainError as exc:  # staff adding to a clinic they belong to
             raise PermissionDenied(str(exc.message)) from exc
 
     @admin.action(description=_("Withdraw from the public profile"))
     def withdraw(self, request: HttpRequest, queryset: QuerySet[Offering]) -> None:
-        run_each(self, request, queryset,
-                 lambda o: offering_withdraw(offering=o, acting_user=acting(request),
-                                             request=request),
-                 str(_("%(count)d offering(s) withdrawn.")))
+        run_each(
+            self,
+            request,
+            queryset,
+            lambda o: offering_withdraw(offering=o, acting_user=acting(request), request=request),
+            str(_("%(count)d offering(s) withdrawn.")),
+        )
 
 
 @admin.register(LegalityRule)
@@ -118,8 +170,16 @@ class LegalityRuleAdmin(ConciergeAdminMixin, SimpleHistoryAdmin):
 
     allow_add = True
     allow_delete = True
-    list_display = ("country", "cell_type", "origin", "cell_source", "legality", "note",
-                    "updated_by", "updated_at")
+    list_display = (
+        "country",
+        "cell_type",
+        "origin",
+        "cell_source",
+        "legality",
+        "note",
+        "updated_by",
+        "updated_at",
+    )
     list_filter = ("legality", "country", "cell_type", "origin")
     list_select_related = ("updated_by",)
     search_fields = ("note", "reference")
@@ -131,17 +191,27 @@ class LegalityRuleAdmin(ConciergeAdminMixin, SimpleHistoryAdmin):
         obj.save()
         public_pages_changed()  # offerings show a note where they conflict with the table
         audit_event_record(
-            action="clinics.legality_rule.saved", acting_user=acting(request), target=obj,
+            action="clinics.legality_rule.saved",
+            acting_user=acting(request),
+            target=obj,
             request=request,
-            data={"country": str(obj.country), "cell_type": obj.cell_type, "origin": obj.origin,
-                  "cell_source": obj.cell_source, "legality": obj.legality,
-                  "fields": form.changed_data},
+            data={
+                "country": str(obj.country),
+                "cell_type": obj.cell_type,
+                "origin": obj.origin,
+                "cell_source": obj.cell_source,
+                "legality": obj.legality,
+                "fields": form.changed_data,
+            },
         )
 
     def delete_model(self, request: HttpRequest, obj: LegalityRule) -> None:
         audit_event_record(
-            action="clinics.legality_rule.deleted", acting_user=acting(request), target=obj,
-            request=request, data={"country": str(obj.country), "legality": obj.legality},
+            action="clinics.legality_rule.deleted",
+            acting_user=acting(request),
+            target=obj,
+            request=request,
+            data={"country": str(obj.country), "legality": obj.legality},
         )
         obj.delete()
         public_pages_changed()

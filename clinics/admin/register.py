@@ -34,8 +34,10 @@ class ExpiryFilter(admin.SimpleListFilter):
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
         return [
             ("expired", _("Expired")),
-            ("soon", _("Expiring in %(days)s days") % {
-                "days": settings.CLINIC_CREDENTIAL_WARN_DAYS}),
+            (
+                "soon",
+                _("Expiring in %(days)s days") % {"days": settings.CLINIC_CREDENTIAL_WARN_DAYS},
+            ),
             ("later", _("Valid for longer")),
             ("none", _("No expiry date")),
         ]
@@ -49,12 +51,16 @@ class ExpiryFilter(admin.SimpleListFilter):
         # renewal, the rule the daily sweep and the dashboard's numbers use.
         match self.value():
             case "expired":
-                return cast(CredentialQuerySet, queryset).not_renewed().filter(
-                    status="verified", expires_on__lt=today
+                return (
+                    cast(CredentialQuerySet, queryset)
+                    .not_renewed()
+                    .filter(status="verified", expires_on__lt=today)
                 )
             case "soon":
-                return cast(CredentialQuerySet, queryset).not_renewed().filter(
-                    status="verified", expires_on__gte=today, expires_on__lte=soon
+                return (
+                    cast(CredentialQuerySet, queryset)
+                    .not_renewed()
+                    .filter(status="verified", expires_on__gte=today, expires_on__lte=soon)
                 )
             case "later":
                 return queryset.filter(expires_on__gt=soon)
@@ -67,17 +73,48 @@ class ExpiryFilter(admin.SimpleListFilter):
 class CredentialAdmin(ConciergeAdminMixin, SimpleHistoryAdmin):
     """Credentials arrive through the portal (checked by content); staff verify here."""
 
-    list_display = ("clinic", "kind", "issuer", "number", "issued_on", "expires_on",
-                    "expiry_display", "status", "verified_by", "verified_at")
-    list_filter = (ExpiryFilter, "status", "kind", "clinic__country",
-                   "document_active_content_removed")
+    list_display = (
+        "clinic",
+        "kind",
+        "issuer",
+        "number",
+        "issued_on",
+        "expires_on",
+        "expiry_display",
+        "status",
+        "verified_by",
+        "verified_at",
+    )
+    list_filter = (
+        ExpiryFilter,
+        "status",
+        "kind",
+        "clinic__country",
+        "document_active_content_removed",
+    )
     list_select_related = ("clinic", "verified_by")
     search_fields = ("clinic__name", "issuer", "number")
     date_hierarchy = "expires_on"
-    readonly_fields = ("clinic", "kind", "issuer", "number", "issued_on", "expires_on",
-                       "download", "document_name", "document_kind", "document_size",
-                       "document_active_content_removed", "document_sha256", "uploaded_by",
-                       "created_at", "status", "verified_by", "verified_at", "decision_note")
+    readonly_fields = (
+        "clinic",
+        "kind",
+        "issuer",
+        "number",
+        "issued_on",
+        "expires_on",
+        "download",
+        "document_name",
+        "document_kind",
+        "document_size",
+        "document_active_content_removed",
+        "document_sha256",
+        "uploaded_by",
+        "created_at",
+        "status",
+        "verified_by",
+        "verified_at",
+        "decision_note",
+    )
     fields = readonly_fields
     inlines = (CredentialNoticeInline,)
     actions = ("verify", "reject")
@@ -100,8 +137,11 @@ class CredentialAdmin(ConciergeAdminMixin, SimpleHistoryAdmin):
 
     def get_urls(self) -> list[URLPattern]:
         return [
-            path("<int:pk>/document/", self.admin_site.admin_view(self.document_view),
-                 name="clinics_credential_document"),
+            path(
+                "<int:pk>/document/",
+                self.admin_site.admin_view(self.document_view),
+                name="clinics_credential_document",
+            ),
             *super().get_urls(),
         ]
 
@@ -113,8 +153,11 @@ class CredentialAdmin(ConciergeAdminMixin, SimpleHistoryAdmin):
         if not credential.document:
             raise Http404
         audit_event_record(
-            action="clinics.credential.downloaded", acting_user=acting(request),
-            target=credential, request=request, data={"clinic": credential.clinic_id},
+            action="clinics.credential.downloaded",
+            acting_user=acting(request),
+            target=credential,
+            request=request,
+            data={"clinic": credential.clinic_id},
         )
         ext = EXTENSIONS.get(credential.document_kind, "")  # type: ignore[call-overload]
         return private_file_response(
@@ -125,16 +168,24 @@ class CredentialAdmin(ConciergeAdminMixin, SimpleHistoryAdmin):
 
     @admin.action(description=_("Verify (document checked against the issuer)"))
     def verify(self, request: HttpRequest, queryset: QuerySet[Credential]) -> None:
-        run_each(self, request, queryset.exclude(status=CredentialStatus.VERIFIED),
-                 lambda c: credential_verify(credential=c, acting_user=acting(request),
-                                             request=request),
-                 str(_("%(count)d credential(s) verified.")))
+        run_each(
+            self,
+            request,
+            queryset.exclude(status=CredentialStatus.VERIFIED),
+            lambda c: credential_verify(credential=c, acting_user=acting(request), request=request),
+            str(_("%(count)d credential(s) verified.")),
+        )
 
     @admin.action(description=_("Reject (with a note to the clinic)"))
     def reject(self, request: HttpRequest, queryset: QuerySet[Credential]) -> HttpResponse | None:
         return with_note(
-            self, request, queryset, action="reject", title=str(_("Reject credentials")),
-            apply=lambda c, note: credential_reject(credential=c, acting_user=acting(request),
-                                                    note=note, request=request),
+            self,
+            request,
+            queryset,
+            action="reject",
+            title=str(_("Reject credentials")),
+            apply=lambda c, note: credential_reject(
+                credential=c, acting_user=acting(request), note=note, request=request
+            ),
             done=str(_("%(count)d credential(s) rejected.")),
         )

@@ -19,15 +19,38 @@ from .base import ConciergeAdminMixin, acting, run_each
 class ReviewAdmin(ConciergeAdminMixin, SimpleHistoryAdmin):
     """No field is editable: staff verify, or remove for abuse / PHI / non-patient, by action."""
 
-    list_display = ("clinic", "rating", "author_display_name", "status", "created_at",
-                    "treatment_verified_at", "moderation_reason", "has_reply")
+    list_display = (
+        "clinic",
+        "rating",
+        "author_display_name",
+        "status",
+        "created_at",
+        "treatment_verified_at",
+        "moderation_reason",
+        "has_reply",
+    )
     list_filter = ("status", "rating", "moderation_reason")
     list_select_related = ("clinic",)
     search_fields = ("clinic__name", "author_display_name")
-    readonly_fields = ("clinic", "author", "author_display_name", "rating", "body",
-                       "treatment_ref", "treatment_verified_at", "treatment_verified_by",
-                       "status", "moderation_reason", "moderation_note", "moderated_at",
-                       "moderated_by", "reply_body", "replied_at", "replied_by", "created_at")
+    readonly_fields = (
+        "clinic",
+        "author",
+        "author_display_name",
+        "rating",
+        "body",
+        "treatment_ref",
+        "treatment_verified_at",
+        "treatment_verified_by",
+        "status",
+        "moderation_reason",
+        "moderation_note",
+        "moderated_at",
+        "moderated_by",
+        "reply_body",
+        "replied_at",
+        "replied_by",
+        "created_at",
+    )
     fields = readonly_fields
     actions = ("verify_and_publish", "remove_abuse", "remove_phi", "remove_not_a_patient")
 
@@ -40,16 +63,26 @@ class ReviewAdmin(ConciergeAdminMixin, SimpleHistoryAdmin):
 
     @admin.action(description=_("Treatment confirmed: publish"))
     def verify_and_publish(self, request: HttpRequest, queryset: QuerySet[Review]) -> None:
-        run_each(self, request, queryset,
-                 lambda r: review_verify_treatment(review=r, acting_user=acting(request),
-                                                   request=request),
-                 str(_("%(count)d review(s) published.")))
+        run_each(
+            self,
+            request,
+            queryset,
+            lambda r: review_verify_treatment(
+                review=r, acting_user=acting(request), request=request
+            ),
+            str(_("%(count)d review(s) published.")),
+        )
 
     def _remove(self, request: HttpRequest, queryset: QuerySet[Review], reason: str) -> None:
-        run_each(self, request, queryset,
-                 lambda r: review_moderate(review=r, reason=reason, note="",
-                                           acting_user=acting(request), request=request),
-                 str(_("%(count)d review(s) removed.")))
+        run_each(
+            self,
+            request,
+            queryset,
+            lambda r: review_moderate(
+                review=r, reason=reason, note="", acting_user=acting(request), request=request
+            ),
+            str(_("%(count)d review(s) removed.")),
+        )
 
     @admin.action(description=_("Remove: abusive or threatening"))
     def remove_abuse(self, request: HttpRequest, queryset: QuerySet[Review]) -> None:

@@ -38,26 +38,41 @@ class LegalityRule(TimeStampedModel):
 
     country = CountryField(_("country"))
     cell_type = models.CharField(
-        _("cell type"), max_length=16, choices=CellType.choices, blank=True,
+        _("cell type"),
+        max_length=16,
+        choices=CellType.choices,
+        blank=True,
         help_text=_("Empty means any cell type."),
     )
     origin = models.CharField(
-        _("origin"), max_length=12, choices=CellOrigin.choices, blank=True,
+        _("origin"),
+        max_length=12,
+        choices=CellOrigin.choices,
+        blank=True,
         help_text=_("Empty means autologous and allogeneic."),
     )
     cell_source = models.CharField(
-        _("cell source"), max_length=20, choices=CellSource.choices, blank=True,
+        _("cell source"),
+        max_length=20,
+        choices=CellSource.choices,
+        blank=True,
         help_text=_("Empty means any source."),
     )
     legality = models.CharField(_("legality"), max_length=12, choices=Legality.choices)
     note = models.CharField(_("note"), max_length=300, blank=True)
     reference = models.CharField(
-        _("reference"), max_length=300, blank=True,
+        _("reference"),
+        max_length=300,
+        blank=True,
         help_text=_("The law, regulator page or framework this rule rests on."),
     )
     updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("last edited by"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("last edited by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
 
     history = HistoricalRecords()

@@ -93,16 +93,36 @@ class Offering(TimeStampedModel):
     """
 
     VETTED_FACT_FIELDS: ClassVar[frozenset[str]] = frozenset(
-        {"conditions", "cell_type", "cell_source", "origin", "manipulation",
-         "cell_count_millions", "volume_ml", "viability_percent", "route", "sessions",
-         "price_currency", "price_min", "price_max"}
+        {
+            "conditions",
+            "cell_type",
+            "cell_source",
+            "origin",
+            "manipulation",
+            "cell_count_millions",
+            "volume_ml",
+            "viability_percent",
+            "route",
+            "sessions",
+            "price_currency",
+            "price_min",
+            "price_max",
+        }
     )
     COSMETIC_FIELDS: ClassVar[frozenset[str]] = frozenset(
         {"title", "summary", "typical_stay_nights", "included"}
     )
     SYSTEM_FIELDS: ClassVar[frozenset[str]] = frozenset(
-        {"id", "clinic", "status", "price_min_usd", "price_max_usd", "price_usd_rate_on",
-         "created_at", "updated_at"}
+        {
+            "id",
+            "clinic",
+            "status",
+            "price_min_usd",
+            "price_max_usd",
+            "price_usd_rate_on",
+            "created_at",
+            "updated_at",
+        }
     )
 
     clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="offerings")
@@ -118,15 +138,25 @@ class Offering(TimeStampedModel):
     origin = models.CharField(_("origin"), max_length=12, choices=CellOrigin.choices)
     manipulation = models.CharField(_("manipulation"), max_length=10, choices=Manipulation.choices)
     cell_count_millions = models.DecimalField(
-        _("dose (million cells)"), max_digits=8, decimal_places=1, null=True, blank=True,
+        _("dose (million cells)"),
+        max_digits=8,
+        decimal_places=1,
+        null=True,
+        blank=True,
         validators=[MinValueValidator(Decimal("0.1"))],
     )
     volume_ml = models.DecimalField(
-        _("dose (mL)"), max_digits=7, decimal_places=1, null=True, blank=True,
+        _("dose (mL)"),
+        max_digits=7,
+        decimal_places=1,
+        null=True,
+        blank=True,
         validators=[MinValueValidator(Decimal("0.1"))],
     )
     viability_percent = models.PositiveSmallIntegerField(
-        _("viability when given (%)"), null=True, blank=True,
+        _("viability when given (%)"),
+        null=True,
+        blank=True,
         validators=[MaxValueValidator(100)],
     )
     route = models.CharField(_("route"), max_length=16, choices=Route.choices)
@@ -150,17 +180,20 @@ class Offering(TimeStampedModel):
         _("price up to (USD)"), max_digits=12, decimal_places=2, editable=False
     )
     # The day of the rate behind the equivalents; empty for a price quoted in USD.
-    price_usd_rate_on = models.DateField(
-        _("USD rate of"), null=True, blank=True, editable=False
-    )
+    price_usd_rate_on = models.DateField(_("USD rate of"), null=True, blank=True, editable=False)
     included = models.TextField(
-        _("what is included"), max_length=3000,
-        validators=[MaxLengthValidator(3000)], blank=True,
+        _("what is included"),
+        max_length=3000,
+        validators=[MaxLengthValidator(3000)],
+        blank=True,
         help_text=_("e.g. consultation, imaging, cell processing, transfers, hotel nights"),
     )
     status = models.CharField(
-        _("status"), max_length=10, choices=OfferingStatus.choices,
-        default=OfferingStatus.PENDING, db_index=True,
+        _("status"),
+        max_length=10,
+        choices=OfferingStatus.choices,
+        default=OfferingStatus.PENDING,
+        db_index=True,
     )
 
     objects = OfferingQuerySet.as_manager()
@@ -224,16 +257,21 @@ class Offering(TimeStampedModel):
             errors.setdefault("cell_count_millions", []).append(
                 str(_("A cultured product is dosed by cell count: state the million cells given."))
             )
-        if self.price_min is not None and self.price_max is not None and (
-            self.price_max < self.price_min
+        if (
+            self.price_min is not None
+            and self.price_max is not None
+            and (self.price_max < self.price_min)
         ):
             errors.setdefault("price_max", []).append(
                 str(_("The upper price must not be below the lower price."))
             )
         for name in ("price_min", "price_max"):
             amount = getattr(self, name)
-            if amount is not None and self.price_currency and amount.is_finite() and (
-                _usd(amount, self.price_currency) > MAX_PRICE_USD
+            if (
+                amount is not None
+                and self.price_currency
+                and amount.is_finite()
+                and (_usd(amount, self.price_currency) > MAX_PRICE_USD)
             ):
                 errors.setdefault(name, []).append(
                     str(_("Enter a price below %(cap)s US dollars.") % {"cap": "1,000,000"})
@@ -245,10 +283,12 @@ class Offering(TimeStampedModel):
             and not self._clinic_holds_donor_screening()
         ):
             errors.setdefault("origin", []).append(
-                str(_(
-                    "A donor-cell (allogeneic) offering needs a verified donor-screening "
-                    "credential on file before it is published."
-                ))
+                str(
+                    _(
+                        "A donor-cell (allogeneic) offering needs a verified donor-screening "
+                        "credential on file before it is published."
+                    )
+                )
             )
         if errors:
             raise ValidationError(errors)
@@ -291,43 +331,64 @@ class Offering(TimeStampedModel):
         source = str(CellSource(self.cell_source).label).lower()
         out: list[str] = []
         if self.is_cell_free:
-            out.append(gettext(
-                "A cell-free product made from %(source)s cells: it contains no live cells."
-            ) % {"source": source})
+            out.append(
+                gettext(
+                    "A cell-free product made from %(source)s cells: it contains no live cells."
+                )
+                % {"source": source}
+            )
         elif self.origin == CellOrigin.AUTOLOGOUS:
             out.append(gettext("Your own cells, taken from your %(source)s.") % {"source": source})
         else:
-            out.append(gettext(
-                "Donor cells from %(source)s. Donors are screened for hepatitis B and C, HIV "
-                "and syphilis."
-            ) % {"source": source})
+            out.append(
+                gettext(
+                    "Donor cells from %(source)s. Donors are screened for hepatitis B and C, HIV "
+                    "and syphilis."
+                )
+                % {"source": source}
+            )
         if self.dose_only_in_ml:
-            out.append(gettext(
-                "Prepared the same day with minimal processing: the dose is %(ml)s mL of a cell "
-                "mixture, not a counted number of stem cells."
-            ) % {"ml": self.volume_ml})
+            out.append(
+                gettext(
+                    "Prepared the same day with minimal processing: the dose is %(ml)s mL of a "
+                    "cell mixture, not a counted number of stem cells."
+                )
+                % {"ml": self.volume_ml}
+            )
         elif self.cell_count_millions is not None:
             if self.manipulation == Manipulation.CULTURED and not self.is_cell_free:
-                out.append(gettext(
-                    "The cells are grown in a laboratory before treatment; you receive "
-                    "%(count)s million cells."
-                ) % {"count": self.cell_count_millions})
+                out.append(
+                    gettext(
+                        "The cells are grown in a laboratory before treatment; you receive "
+                        "%(count)s million cells."
+                    )
+                    % {"count": self.cell_count_millions}
+                )
                 if self.origin == CellOrigin.AUTOLOGOUS:
-                    out.append(gettext(
-                        "Growing your own cells takes about six weeks between collection and "
-                        "treatment."
-                    ))
+                    out.append(
+                        gettext(
+                            "Growing your own cells takes about six weeks between collection and "
+                            "treatment."
+                        )
+                    )
             else:
-                out.append(gettext("You receive %(count)s million cells.")
-                           % {"count": self.cell_count_millions})
+                out.append(
+                    gettext("You receive %(count)s million cells.")
+                    % {"count": self.cell_count_millions}
+                )
         if self.viability_percent is not None and not self.is_cell_free:
-            out.append(gettext("%(pct)s%% of the cells are alive when given.")
-                       % {"pct": self.viability_percent})
+            out.append(
+                gettext("%(pct)s%% of the cells are alive when given.")
+                % {"pct": self.viability_percent}
+            )
         route = str(Route(self.route).label).lower()
         out.append(gettext("Given by: %(route)s.") % {"route": route})
-        out.append(ngettext(
-            "%(n)s session; plan to stay about %(nights)s nights.",
-            "%(n)s sessions; plan to stay about %(nights)s nights.",
-            self.sessions,
-        ) % {"n": self.sessions, "nights": self.typical_stay_nights})
+        out.append(
+            ngettext(
+                "%(n)s session; plan to stay about %(nights)s nights.",
+                "%(n)s sessions; plan to stay about %(nights)s nights.",
+                self.sessions,
+            )
+            % {"n": self.sessions, "nights": self.typical_stay_nights}
+        )
         return out

@@ -48,18 +48,40 @@ class Review(TimeStampedModel):
 
     # Clinics may never set any of these (mass-assignment guard for the portal).
     SYSTEM_FIELDS: ClassVar[frozenset[str]] = frozenset(
-        {"id", "clinic", "author", "stage", "rating", "body", "language", "status", "treatment_ref",
-         "treatment_verified_at", "treatment_verified_by", "moderation_reason",
-         "moderation_note", "moderated_at", "moderated_by", "created_at", "updated_at"}
+        {
+            "id",
+            "clinic",
+            "author",
+            "stage",
+            "rating",
+            "body",
+            "language",
+            "status",
+            "treatment_ref",
+            "treatment_verified_at",
+            "treatment_verified_by",
+            "moderation_reason",
+            "moderation_note",
+            "moderated_at",
+            "moderated_by",
+            "created_at",
+            "updated_at",
+        }
     )
 
     clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="reviews")
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("author"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="clinic_reviews",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="clinic_reviews",
     )
     stage = models.CharField(
-        _("written about"), max_length=10, choices=ReviewStage.choices,
+        _("written about"),
+        max_length=10,
+        choices=ReviewStage.choices,
         default=ReviewStage.EXPERIENCE,
     )
     author_display_name = models.CharField(
@@ -68,9 +90,7 @@ class Review(TimeStampedModel):
     rating = models.PositiveSmallIntegerField(
         _("rating (1-5)"), validators=[MinValueValidator(1), MaxValueValidator(5)]
     )
-    body = models.TextField(
-        _("review"), max_length=5000, validators=[MaxLengthValidator(5000)]
-    )
+    body = models.TextField(_("review"), max_length=5000, validators=[MaxLengthValidator(5000)])
     # The patient's own words, published untranslated; the page says which language.
     language = models.CharField(
         _("language of the review"), max_length=8, choices=CONTENT_LANGUAGES, default="en"
@@ -78,12 +98,19 @@ class Review(TimeStampedModel):
     treatment_ref = models.CharField(_("treatment record"), max_length=64, blank=True)
     treatment_verified_at = models.DateTimeField(_("treatment verified"), null=True, blank=True)
     treatment_verified_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("treatment verified by"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("treatment verified by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     status = models.CharField(
-        _("status"), max_length=10, choices=ReviewStatus.choices,
-        default=ReviewStatus.AWAITING_VERIFICATION, db_index=True,
+        _("status"),
+        max_length=10,
+        choices=ReviewStatus.choices,
+        default=ReviewStatus.AWAITING_VERIFICATION,
+        db_index=True,
     )
     moderation_reason = models.CharField(
         _("moderation reason"), max_length=16, choices=ModerationReason.choices, blank=True
@@ -91,15 +118,24 @@ class Review(TimeStampedModel):
     moderation_note = models.CharField(_("moderation note"), max_length=300, blank=True)
     moderated_at = models.DateTimeField(_("moderated at"), null=True, blank=True)
     moderated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("moderated by"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("moderated by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
-    reply_body = models.TextField(_("clinic's reply"), max_length=3000,
-        validators=[MaxLengthValidator(3000)], blank=True)
+    reply_body = models.TextField(
+        _("clinic's reply"), max_length=3000, validators=[MaxLengthValidator(3000)], blank=True
+    )
     replied_at = models.DateTimeField(_("replied at"), null=True, blank=True)
     replied_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("replied by"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("replied by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
 
     history = HistoricalRecords(excluded_fields=["body", "reply_body"])

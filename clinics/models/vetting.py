@@ -51,9 +51,23 @@ class Credential(TimeStampedModel):
     )
     COSMETIC_FIELDS: ClassVar[frozenset[str]] = frozenset()
     SYSTEM_FIELDS: ClassVar[frozenset[str]] = frozenset(
-        {"id", "clinic", "status", "verified_by", "verified_at", "decision_note", "uploaded_by",
-         "document_sha256", "document_size", "document_kind", "document_content_type",
-         "document_name", "document_active_content_removed", "created_at", "updated_at"}
+        {
+            "id",
+            "clinic",
+            "status",
+            "verified_by",
+            "verified_at",
+            "decision_note",
+            "uploaded_by",
+            "document_sha256",
+            "document_size",
+            "document_kind",
+            "document_content_type",
+            "document_name",
+            "document_active_content_removed",
+            "created_at",
+            "updated_at",
+        }
     )
 
     clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="credentials")
@@ -62,7 +76,10 @@ class Credential(TimeStampedModel):
     number = models.CharField(_("number"), max_length=100, blank=True)
     issued_on = models.DateField(_("issued on"))
     expires_on = models.DateField(
-        _("expires on"), null=True, blank=True, db_index=True,
+        _("expires on"),
+        null=True,
+        blank=True,
+        db_index=True,
         help_text=_("Leave empty only if the document has no expiry date."),
     )
     # Stored by the service under a server-chosen name in private storage.
@@ -78,16 +95,27 @@ class Credential(TimeStampedModel):
         _("active content removed"), default=False
     )
     uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     status = models.CharField(
-        _("status"), max_length=10, choices=CredentialStatus.choices,
-        default=CredentialStatus.PENDING, db_index=True,
+        _("status"),
+        max_length=10,
+        choices=CredentialStatus.choices,
+        default=CredentialStatus.PENDING,
+        db_index=True,
     )
     verified_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("verified by"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("verified by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
     decision_note = models.CharField(_("staff note"), max_length=300, blank=True)
@@ -209,8 +237,12 @@ class VettingReview(TimeStampedModel):
 
     clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="vetting_reviews")
     reviewer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("reviewer"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reviewer"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     medical_team_checked = models.BooleanField(_("medical team checked"), default=False)
     treatments_checked = models.BooleanField(_("treatments offered checked"), default=False)
@@ -221,9 +253,7 @@ class VettingReview(TimeStampedModel):
     lab_certification_checked = models.BooleanField(
         _("GMP / national lab certification checked"), default=False
     )
-    follow_up_process_checked = models.BooleanField(
-        _("follow-up process checked"), default=False
-    )
+    follow_up_process_checked = models.BooleanField(_("follow-up process checked"), default=False)
     agrees_to_publish_reviews = models.BooleanField(
         _("agrees that independent reviews, good and bad, are published"), default=False
     )
@@ -233,8 +263,12 @@ class VettingReview(TimeStampedModel):
     )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("decided by"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
 
     history = HistoricalRecords()
@@ -252,9 +286,12 @@ class VettingReview(TimeStampedModel):
             models.CheckConstraint(
                 condition=~models.Q(decision=VettingDecision.VETTED)
                 | models.Q(
-                    medical_team_checked=True, treatments_checked=True,
-                    cell_sourcing_checked=True, licences_match_country_rules=True,
-                    lab_certification_checked=True, follow_up_process_checked=True,
+                    medical_team_checked=True,
+                    treatments_checked=True,
+                    cell_sourcing_checked=True,
+                    licences_match_country_rules=True,
+                    lab_certification_checked=True,
+                    follow_up_process_checked=True,
                     agrees_to_publish_reviews=True,
                 ),
                 name="clinics_vettingreview_vetted_needs_full_checklist",
@@ -275,5 +312,6 @@ class VettingReview(TimeStampedModel):
     def missing_checks(self) -> list[str]:
         return [
             str(getattr(self._meta.get_field(name), "verbose_name", name))
-            for name in self.CHECKLIST if not getattr(self, name)
+            for name in self.CHECKLIST
+            if not getattr(self, name)
         ]

@@ -97,8 +97,9 @@ def portal_offering(*, acting_user: User, clinic: Clinic, pk: int) -> Offering:
 def portal_doctors(*, acting_user: User, clinic: Clinic) -> list[Doctor]:
     """The clinic's whole team, published or waiting, each with ``has_pending``."""
     rows = list(
-        _scoped(Doctor.objects.all(), acting_user=acting_user, clinic=clinic)
-        .order_by("display_order", "full_name", "pk")
+        _scoped(Doctor.objects.all(), acting_user=acting_user, clinic=clinic).order_by(
+            "display_order", "full_name", "pk"
+        )
     )
     pending = _pending_targets(Doctor, clinic) if rows else set()
     for row in rows:
@@ -114,9 +115,8 @@ def portal_doctor(*, acting_user: User, clinic: Clinic, pk: int) -> Doctor:
 
 def portal_credentials(*, acting_user: User, clinic: Clinic) -> QuerySet[Credential]:
     """The clinic's vetting register, newest first (document metadata, not the bytes)."""
-    return (
-        _scoped(Credential.objects.all(), acting_user=acting_user, clinic=clinic)
-        .order_by("kind", "-issued_on", "-pk")
+    return _scoped(Credential.objects.all(), acting_user=acting_user, clinic=clinic).order_by(
+        "kind", "-issued_on", "-pk"
     )
 
 
@@ -156,9 +156,7 @@ def portal_change_requests(
 
 def portal_change_request(*, acting_user: User, clinic: Clinic, pk: int) -> ChangeRequest:
     """One change request of one of the acting user's clinics; 404 otherwise."""
-    return get_object_or_404(
-        portal_change_requests(acting_user=acting_user, clinic=clinic), pk=pk
-    )
+    return get_object_or_404(portal_change_requests(acting_user=acting_user, clinic=clinic), pk=pk)
 
 
 def portal_pending_change(

@@ -45,7 +45,9 @@ SORT_ORDER: dict[str, tuple[Any, ...]] = {
     DirectorySort.RANKING: DIRECTORY_ORDER_BY,
     DirectorySort.PRICE: (F("price_from_usd").asc(nulls_last=True), *DIRECTORY_ORDER_BY),
     DirectorySort.RATING: (
-        F("rating_avg").desc(nulls_last=True), F("review_count").desc(), *DIRECTORY_ORDER_BY
+        F("rating_avg").desc(nulls_last=True),
+        F("review_count").desc(),
+        *DIRECTORY_ORDER_BY,
     ),
     DirectorySort.NAME: ("name", "pk"),
 }
@@ -68,9 +70,13 @@ class DirectoryFilters:
     def as_params(self, *, with_sort: bool = True) -> dict[str, str]:
         """The non-empty filters as GET parameters (for links and hidden fields)."""
         values: dict[str, Any] = {
-            "condition": self.condition, "country": self.country, "cell_type": self.cell_type,
-            "origin": self.origin, "manipulation": self.manipulation,
-            "price_min": self.price_min_usd, "price_max": self.price_max_usd,
+            "condition": self.condition,
+            "country": self.country,
+            "cell_type": self.cell_type,
+            "origin": self.origin,
+            "manipulation": self.manipulation,
+            "price_min": self.price_min_usd,
+            "price_max": self.price_max_usd,
             "language": self.language,
         }
         if with_sort and self.sort != DirectorySort.RANKING:
@@ -80,8 +86,12 @@ class DirectoryFilters:
     @property
     def filters_offerings(self) -> bool:
         return bool(
-            self.condition or self.cell_type or self.origin or self.manipulation
-            or self.price_min_usd is not None or self.price_max_usd is not None
+            self.condition
+            or self.cell_type
+            or self.origin
+            or self.manipulation
+            or self.price_min_usd is not None
+            or self.price_max_usd is not None
         )
 
 
@@ -116,16 +126,25 @@ def _offering_q(filters: DirectoryFilters) -> Q:
     return q
 
 
-CREDENTIAL_COLUMNS = ("id", "clinic_id", "kind", "issuer", "number", "issued_on", "expires_on",
-                      "verified_at", "status")
+CREDENTIAL_COLUMNS = (
+    "id",
+    "clinic_id",
+    "kind",
+    "issuer",
+    "number",
+    "issued_on",
+    "expires_on",
+    "verified_at",
+    "status",
+)
 
 
 def _current_credentials_all(day: dt.date) -> QuerySet[Credential]:
     """Every current credential, renewed ones included: the public pages derive both the
     badges (``querysets.drop_renewed``) and the offering badges
     (``querysets.offering_badge_in_python``) from this one prefetch."""
-    return Credential.objects.current(day).only(*CREDENTIAL_COLUMNS).order_by(
-        "kind", "-verified_at"
+    return (
+        Credential.objects.current(day).only(*CREDENTIAL_COLUMNS).order_by("kind", "-verified_at")
     )
 
 
@@ -139,14 +158,31 @@ def _ranked_base(day: dt.date) -> QuerySet[Clinic]:
 
 # What a directory card reads of a clinic (templates/clinics/directory.html).
 CARD_CLINIC_COLUMNS = (
-    "id", "name", "slug", "city", "country", "languages", "status", "content_language",
+    "id",
+    "name",
+    "slug",
+    "city",
+    "country",
+    "languages",
+    "status",
+    "content_language",
 )
 
 
 # What a directory card reads of an offering (clinics/views/directory.py).
-CARD_OFFERING_COLUMNS = ("id", "clinic_id", "title", "cell_type", "cell_source", "origin",
-                         "manipulation", "cell_count_millions", "volume_ml", "route",
-                         "price_min_usd")
+CARD_OFFERING_COLUMNS = (
+    "id",
+    "clinic_id",
+    "title",
+    "cell_type",
+    "cell_source",
+    "origin",
+    "manipulation",
+    "cell_count_millions",
+    "volume_ml",
+    "route",
+    "price_min_usd",
+)
 
 
 def directory_clinics(filters: DirectoryFilters, *, on: dt.date | None = None) -> QuerySet[Clinic]:
@@ -170,8 +206,11 @@ def directory_clinics(filters: DirectoryFilters, *, on: dt.date | None = None) -
         # JSON text is exact and works on PostgreSQL and the SQLite default alike.
         qs = qs.filter(languages__icontains=f'"{filters.language}"')
     offerings = (
-        Offering.objects.live().with_legality_conflict().filter(offering_q)
-        .only(*CARD_OFFERING_COLUMNS).order_by("price_min_usd", "title", "pk")
+        Offering.objects.live()
+        .with_legality_conflict()
+        .filter(offering_q)
+        .only(*CARD_OFFERING_COLUMNS)
+        .order_by("price_min_usd", "title", "pk")
     )
     if filters.condition:
         offerings = offerings.distinct()
@@ -186,9 +225,11 @@ def directory_clinics(filters: DirectoryFilters, *, on: dt.date | None = None) -
 def directory_condition_choices() -> list[tuple[str, list[tuple[str, str]]]]:
     """Active conditions grouped by category, for the filter's <optgroup>s (one query)."""
     groups: dict[str, list[tuple[str, str]]] = {}
-    for slug, name, category in Condition.objects.filter(is_active=True).order_by(
-        "category", "name"
-    ).values_list("slug", "name", "category"):
+    for slug, name, category in (
+        Condition.objects.filter(is_active=True)
+        .order_by("category", "name")
+        .values_list("slug", "name", "category")
+    ):
         groups.setdefault(category, []).append((slug, name))
     # Labels resolved once per request: get_FOO_display() re-translates every choice per row.
     labels = {value: str(label) for value, label in ConditionCategory.choices}
@@ -199,8 +240,8 @@ def directory_facets() -> tuple[list[str], list[str]]:
     """Countries and languages that vetted clinics have, for the filter choices (one query)."""
     country_codes: set[str] = set()
     language_codes: set[str] = set()
-    for country, languages in Clinic.objects.public().order_by().values_list(
-        "country", "languages"
+    for country, languages in (
+        Clinic.objects.public().order_by().values_list("country", "languages")
     ):
         country_codes.add(str(country))
         language_codes.update(code for code in (languages or []) if isinstance(code, str))
@@ -225,7 +266,8 @@ def public_clinic_profile(slug: str, *, on: dt.date | None = None) -> Clinic:
         ),
         Prefetch(
             "offerings",
-            queryset=Offering.objects.live().with_compliance()
+            queryset=Offering.objects.live()
+            .with_compliance()
             .prefetch_related(Prefetch("conditions", queryset=Condition.objects.order_by("name")))
             .order_by("price_min_usd", "title", "pk"),
             to_attr="live_offerings",
@@ -236,9 +278,20 @@ def public_clinic_profile(slug: str, *, on: dt.date | None = None) -> Clinic:
         Prefetch(
             "reviews",
             queryset=Review.objects.filter(status=ReviewStatus.PUBLISHED)
-            .only("id", "clinic_id", "author_display_name", "rating", "body", "language",
-                  "created_at",
-                  "treatment_verified_at", "reply_body", "replied_at", "status", "stage")
+            .only(
+                "id",
+                "clinic_id",
+                "author_display_name",
+                "rating",
+                "body",
+                "language",
+                "created_at",
+                "treatment_verified_at",
+                "reply_body",
+                "replied_at",
+                "status",
+                "stage",
+            )
             .order_by("-created_at", "-pk"),
             to_attr="public_reviews",
         ),

@@ -30,7 +30,9 @@ def require_staff(user: User | None) -> None:
 
 def is_member(user: User | None, clinic: Clinic) -> bool:
     return (
-        user is not None and user.is_authenticated and user.is_active
+        user is not None
+        and user.is_authenticated
+        and user.is_active
         and ClinicMembership.objects.filter(user=user, clinic=clinic).exists()
     )
 
@@ -53,17 +55,20 @@ def require_active_member_or_staff(user: User | None, clinic: Clinic) -> None:
     status = Clinic.objects.filter(pk=clinic.pk).values_list("status", flat=True).first()
     if status in INACTIVE_CLINIC_STATUSES:
         raise DomainError(
-            _("This clinic is suspended or rejected, so it cannot change its profile or reply "
-              "to reviews. Please contact our concierge team."),
+            _(
+                "This clinic is suspended or rejected, so it cannot change its profile or reply "
+                "to reviews. Please contact our concierge team."
+            ),
             code="clinic_inactive",
         )
 
 
 def is_independent_staff(user: User | None, clinic_id: int) -> bool:
     """Concierge staff who are not themselves members of the clinic."""
-    return is_staff(user) and not ClinicMembership.objects.filter(
-        user=user, clinic_id=clinic_id
-    ).exists()
+    return (
+        is_staff(user)
+        and not ClinicMembership.objects.filter(user=user, clinic_id=clinic_id).exists()
+    )
 
 
 def require_independent_staff(user: User | None, clinic_id: int) -> None:

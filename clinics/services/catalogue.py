@@ -28,8 +28,12 @@ from .changes import _validate_conditions, create_request_for_new, refresh_usd
 
 @transaction.atomic
 def offering_create(
-    *, clinic: Clinic, data: dict[str, Any], conditions: Iterable[Condition | int],
-    acting_user: User | None, request: HttpRequest | None = None,
+    *,
+    clinic: Clinic,
+    data: dict[str, Any],
+    conditions: Iterable[Condition | int],
+    acting_user: User | None,
+    request: HttpRequest | None = None,
 ) -> tuple[Offering, ChangeRequest | None]:
     """Add an offering. From a clinic user it waits for staff (pending + CREATE request);
     from staff it is published at once. Side effects: audit row.
@@ -49,13 +53,20 @@ def offering_create(
     offering.full_clean()
     offering.save()
     offering.conditions.set(ids)
-    cr = None if staff else create_request_for_new(
-        clinic=clinic, target=offering, acting_user=acting_user, request=request
+    cr = (
+        None
+        if staff
+        else create_request_for_new(
+            clinic=clinic, target=offering, acting_user=acting_user, request=request
+        )
     )
     public_pages_changed()
     audit_event_record(
-        action="clinics.offering.created", acting_user=acting_user, target=offering,
-        request=request, data={"clinic": clinic.pk, "status": offering.status},
+        action="clinics.offering.created",
+        acting_user=acting_user,
+        target=offering,
+        request=request,
+        data={"clinic": clinic.pk, "status": offering.status},
     )
     return offering, cr
 
@@ -74,15 +85,21 @@ def offering_withdraw(
     offering.save(update_fields=["status", "updated_at"])
     public_pages_changed()
     audit_event_record(
-        action="clinics.offering.withdrawn", acting_user=acting_user, target=offering,
-        request=request, data={"clinic": offering.clinic_id, "from": previous},
+        action="clinics.offering.withdrawn",
+        acting_user=acting_user,
+        target=offering,
+        request=request,
+        data={"clinic": offering.clinic_id, "from": previous},
     )
     return offering
 
 
 @transaction.atomic
 def offering_staff_save(
-    *, offering: Offering, changed_fields: Iterable[str], acting_user: User | None,
+    *,
+    offering: Offering,
+    changed_fields: Iterable[str],
+    acting_user: User | None,
     request: HttpRequest | None = None,
 ) -> Offering:
     """Save a staff edit from the admin: recompute USD, validate, audit the field names."""
@@ -94,16 +111,24 @@ def offering_staff_save(
     public_pages_changed()
     audit_event_record(
         action="clinics.offering.created" if created else "clinics.offering.staff_edited",
-        acting_user=acting_user, target=offering, request=request,
-        data={"clinic": offering.clinic_id, "fields": sorted(changed_fields),
-              "status": offering.status},
+        acting_user=acting_user,
+        target=offering,
+        request=request,
+        data={
+            "clinic": offering.clinic_id,
+            "fields": sorted(changed_fields),
+            "status": offering.status,
+        },
     )
     return offering
 
 
 @transaction.atomic
 def doctor_propose(
-    *, clinic: Clinic, data: dict[str, Any], acting_user: User | None,
+    *,
+    clinic: Clinic,
+    data: dict[str, Any],
+    acting_user: User | None,
     request: HttpRequest | None = None,
 ) -> tuple[Doctor, ChangeRequest | None]:
     """Add a doctor to the team: a clinic user's proposal waits for staff to check the licence."""
@@ -120,12 +145,19 @@ def doctor_propose(
         doctor.verified_by = acting_user
     doctor.full_clean()
     doctor.save()
-    cr = None if staff else create_request_for_new(
-        clinic=clinic, target=doctor, acting_user=acting_user, request=request
+    cr = (
+        None
+        if staff
+        else create_request_for_new(
+            clinic=clinic, target=doctor, acting_user=acting_user, request=request
+        )
     )
     public_pages_changed()
     audit_event_record(
-        action="clinics.doctor.added", acting_user=acting_user, target=doctor, request=request,
+        action="clinics.doctor.added",
+        acting_user=acting_user,
+        target=doctor,
+        request=request,
         data={"clinic": clinic.pk, "active": doctor.is_active},
     )
     return doctor, cr
@@ -143,7 +175,10 @@ def doctor_remove(
         doctor.save(update_fields=["is_active", "updated_at"])
         public_pages_changed()
         audit_event_record(
-            action="clinics.doctor.removed", acting_user=acting_user, target=doctor,
-            request=request, data={"clinic": doctor.clinic_id},
+            action="clinics.doctor.removed",
+            acting_user=acting_user,
+            target=doctor,
+            request=request,
+            data={"clinic": doctor.clinic_id},
         )
     return doctor

@@ -74,8 +74,10 @@ def refresh_usd(offering: Offering) -> None:
     """
     if not apply_usd_prices(offering):
         raise DomainError(
-            _("We have no exchange rate for %(currency)s yet, so this price cannot be saved. "
-              "Our staff have to add the rate first; please try again later or use US dollars.")
+            _(
+                "We have no exchange rate for %(currency)s yet, so this price cannot be saved. "
+                "Our staff have to add the rate first; please try again later or use US dollars."
+            )
             % {"currency": offering.price_currency},
             code="no_exchange_rate",
         )
@@ -137,21 +139,34 @@ def _vetted_snapshot(target: models.Model) -> dict[str, Any]:
 
 
 def create_request_for_new(
-    *, clinic: Clinic, target: models.Model, acting_user: User | None,
+    *,
+    clinic: Clinic,
+    target: models.Model,
+    acting_user: User | None,
     request: HttpRequest | None = None,
 ) -> ChangeRequest:
     """Queue a clinic's new offering or doctor for approval (used by the create services)."""
     cr = ChangeRequest(
-        clinic=clinic, kind=ChangeRequestKind.CREATE, target=target,
-        changes=_vetted_snapshot(target), original={}, submitted_by=acting_user,
+        clinic=clinic,
+        kind=ChangeRequestKind.CREATE,
+        target=target,
+        changes=_vetted_snapshot(target),
+        original={},
+        submitted_by=acting_user,
     )
     cr.full_clean()
     cr.save()
     audit_event_record(
-        action="clinics.change_request.submitted", acting_user=acting_user, target=cr,
+        action="clinics.change_request.submitted",
+        acting_user=acting_user,
+        target=cr,
         request=request,
-        data={"clinic": clinic.pk, "kind": cr.kind, "target": _target_label(target),
-              "fields": sorted(cr.changes)},
+        data={
+            "clinic": clinic.pk,
+            "kind": cr.kind,
+            "target": _target_label(target),
+            "fields": sorted(cr.changes),
+        },
     )
     return cr
 
@@ -166,7 +181,11 @@ def _lock(target: models.Model) -> models.Model:
 
 @transaction.atomic
 def change_request_submit(
-    *, clinic: Clinic, target: models.Model, changes: dict[str, Any], acting_user: User | None,
+    *,
+    clinic: Clinic,
+    target: models.Model,
+    changes: dict[str, Any],
+    acting_user: User | None,
     request: HttpRequest | None = None,
 ) -> ChangeRequest:
     """Propose new values for vetted facts of ``target``; nothing goes live until approved.
@@ -186,20 +205,28 @@ def change_request_submit(
 
     pending = (
         ChangeRequest.objects.select_for_update()
-        .filter(target_type=ContentType.objects.get_for_model(target), target_id=target.pk,
-                status=ChangeRequestStatus.PENDING)
+        .filter(
+            target_type=ContentType.objects.get_for_model(target),
+            target_id=target.pk,
+            status=ChangeRequestStatus.PENDING,
+        )
         .first()
     )
-    if pending is not None and pending.kind == ChangeRequestKind.CREATE and _is_unpublished_new(
-        target
+    if (
+        pending is not None
+        and pending.kind == ChangeRequestKind.CREATE
+        and _is_unpublished_new(target)
     ):
         proposed = _proposed_changes(target, changes)
         _apply(target, proposed)
         pending.changes = _vetted_snapshot(target)
         pending.save(update_fields=["changes", "updated_at"])
         audit_event_record(
-            action="clinics.change_request.amended", acting_user=acting_user, target=pending,
-            request=request, data={"clinic": clinic.pk, "fields": sorted(proposed)},
+            action="clinics.change_request.amended",
+            acting_user=acting_user,
+            target=pending,
+            request=request,
+            data={"clinic": clinic.pk, "fields": sorted(proposed)},
         )
         return pending
 
@@ -219,8 +246,12 @@ def change_request_submit(
         pending.decided_at = timezone.now()
         pending.save(update_fields=["status", "decided_at", "updated_at"])
     cr = ChangeRequest(
-        clinic=clinic, kind=ChangeRequestKind.UPDATE, target=target,
-        changes=merged, original=original, submitted_by=acting_user,
+        clinic=clinic,
+        kind=ChangeRequestKind.UPDATE,
+        target=target,
+        changes=merged,
+        original=original,
+        submitted_by=acting_user,
     )
     cr.full_clean()
     cr.save()
@@ -228,17 +259,27 @@ def change_request_submit(
         pending.superseded_by = cr
         pending.save(update_fields=["superseded_by"])
     audit_event_record(
-        action="clinics.change_request.submitted", acting_user=acting_user, target=cr,
+        action="clinics.change_request.submitted",
+        acting_user=acting_user,
+        target=cr,
         request=request,
-        data={"clinic": clinic.pk, "kind": cr.kind, "target": _target_label(target),
-              "fields": sorted(merged), "supersedes": pending.pk if pending else None},
+        data={
+            "clinic": clinic.pk,
+            "kind": cr.kind,
+            "target": _target_label(target),
+            "fields": sorted(merged),
+            "supersedes": pending.pk if pending else None,
+        },
     )
     return cr
 
 
 @transaction.atomic
 def clinic_cosmetic_update(
-    *, target: models.Model, changes: dict[str, Any], acting_user: User | None,
+    *,
+    target: models.Model,
+    changes: dict[str, Any],
+    acting_user: User | None,
     request: HttpRequest | None = None,
 ) -> list[str]:
     """Apply presentation-only edits at once; refuses any other field. Side effects: audit row."""
@@ -253,7 +294,10 @@ def clinic_cosmetic_update(
     _apply(target, proposed)
     public_pages_changed()
     audit_event_record(
-        action="clinics.content.updated", acting_user=acting_user, target=target, request=request,
+        action="clinics.content.updated",
+        acting_user=acting_user,
+        target=target,
+        request=request,
         data={"clinic": clinic.pk, "fields": sorted(proposed)},
     )
     return sorted(proposed)
@@ -261,7 +305,10 @@ def clinic_cosmetic_update(
 
 @transaction.atomic
 def clinic_content_update(
-    *, target: models.Model, changes: dict[str, Any], acting_user: User | None,
+    *,
+    target: models.Model,
+    changes: dict[str, Any],
+    acting_user: User | None,
     request: HttpRequest | None = None,
 ) -> ContentUpdateResult:
     """One portal form save: cosmetic fields live at once, vetted facts to a change request.
@@ -276,9 +323,13 @@ def clinic_content_update(
     require_active_member_or_staff(acting_user, clinic)
     live = {k: v for k, v in changes.items() if k in cosmetic}
     queued = {k: v for k, v in changes.items() if k in vetted}
-    applied = clinic_cosmetic_update(
-        target=target, changes=live, acting_user=acting_user, request=request
-    ) if live else []
+    applied = (
+        clinic_cosmetic_update(
+            target=target, changes=live, acting_user=acting_user, request=request
+        )
+        if live
+        else []
+    )
     cr = None
     if queued:
         target.refresh_from_db()
@@ -287,8 +338,11 @@ def clinic_content_update(
         # become a request (a pending one keeps its other proposals: see submit).
         if _proposed_changes(locked_target, queued):
             cr = change_request_submit(
-                clinic=clinic, target=locked_target, changes=queued,
-                acting_user=acting_user, request=request,
+                clinic=clinic,
+                target=locked_target,
+                changes=queued,
+                acting_user=acting_user,
+                request=request,
             )
     return ContentUpdateResult(applied=applied, change_request=cr)
 
@@ -306,8 +360,12 @@ def _decide(cr: ChangeRequest, status: str) -> ChangeRequest:
 
 @transaction.atomic
 def change_request_approve(
-    *, change_request: ChangeRequest, acting_user: User | None, note: str = "",
-    reviewed: str | None = None, request: HttpRequest | None = None,
+    *,
+    change_request: ChangeRequest,
+    acting_user: User | None,
+    note: str = "",
+    reviewed: str | None = None,
+    request: HttpRequest | None = None,
 ) -> ChangeRequest:
     """Apply a pending change request to its target (staff only). Side effects: audit row.
 
@@ -335,14 +393,19 @@ def change_request_approve(
     if clinic_of(target).pk != cr.clinic_id:
         raise DomainError(_("This item belongs to another clinic."), code="wrong_clinic")
     refuse_fields(type(target), set(cr.changes), target.VETTED_FACT_FIELDS)  # type: ignore[attr-defined]
-    if (cr.kind == ChangeRequestKind.CREATE and isinstance(target, Offering)
-            and target.status == OfferingStatus.WITHDRAWN):
+    if (
+        cr.kind == ChangeRequestKind.CREATE
+        and isinstance(target, Offering)
+        and target.status == OfferingStatus.WITHDRAWN
+    ):
         # The clinic took its proposal back while it waited: approving must not publish it.
         raise DomainError(_("The item this request changes no longer exists."), code="withdrawn")
     if reviewed is not None and reviewed != change_request_fingerprint(cr, target):
         raise DomainError(
-            _("This change request or the published values changed after you opened it. "
-              "Review the changes again before deciding."),
+            _(
+                "This change request or the published values changed after you opened it. "
+                "Review the changes again before deciding."
+            ),
             code="changed_since_reviewed",
         )
     stale: list[str] = []
@@ -355,8 +418,10 @@ def change_request_approve(
         )
     if stale and reviewed is None:
         raise DomainError(
-            _("Published values changed after this was proposed: open the request and "
-              "review the changes before approving."),
+            _(
+                "Published values changed after this was proposed: open the request and "
+                "review the changes before approving."
+            ),
             code="stale",
         )
     if cr.kind == ChangeRequestKind.CREATE:
@@ -382,10 +447,17 @@ def change_request_approve(
     cr.save()
     public_pages_changed()
     audit_event_record(
-        action="clinics.change_request.approved", acting_user=acting_user, target=cr,
+        action="clinics.change_request.approved",
+        acting_user=acting_user,
+        target=cr,
         request=request,
-        data={"clinic": cr.clinic_id, "kind": cr.kind, "target": _target_label(target),
-              "fields": sorted(cr.changes), "changed_since_proposed": stale},
+        data={
+            "clinic": cr.clinic_id,
+            "kind": cr.kind,
+            "target": _target_label(target),
+            "fields": sorted(cr.changes),
+            "changed_since_proposed": stale,
+        },
     )
     _notify_decision(cr)
     return cr
@@ -393,14 +465,18 @@ def change_request_approve(
 
 @transaction.atomic
 def change_request_reject(
-    *, change_request: ChangeRequest, acting_user: User | None, note: str,
+    *,
+    change_request: ChangeRequest,
+    acting_user: User | None,
+    note: str,
     request: HttpRequest | None = None,
 ) -> ChangeRequest:
     """Reject a pending change request (staff only); nothing is applied. Side effects: audit row."""
     require_independent_staff(acting_user, change_request.clinic_id)
     if not note.strip():
-        raise DomainError(_("Say why the change is rejected: the clinic sees this note."),
-                          code="note_required")
+        raise DomainError(
+            _("Say why the change is rejected: the clinic sees this note."), code="note_required"
+        )
     cr = _decide(change_request, ChangeRequestStatus.REJECTED)
     cr.status = ChangeRequestStatus.REJECTED
     cr.decided_at = timezone.now()
@@ -409,7 +485,9 @@ def change_request_reject(
     cr.full_clean()
     cr.save()
     audit_event_record(
-        action="clinics.change_request.rejected", acting_user=acting_user, target=cr,
+        action="clinics.change_request.rejected",
+        acting_user=acting_user,
+        target=cr,
         request=request,
         data={"clinic": cr.clinic_id, "kind": cr.kind, "fields": sorted(cr.changes)},
     )

@@ -45,8 +45,15 @@ CREDENTIAL_FILE_KINDS: frozenset[FileKind] = frozenset({FileKind.PDF, FileKind.J
 
 @transaction.atomic(durable=True)
 def credential_upload(
-    *, clinic: Clinic, kind: str, issuer: str, number: str, issued_on: dt.date,
-    expires_on: dt.date | None, uploaded_file: UploadedFile, acting_user: User | None,
+    *,
+    clinic: Clinic,
+    kind: str,
+    issuer: str,
+    number: str,
+    issued_on: dt.date,
+    expires_on: dt.date | None,
+    uploaded_file: UploadedFile,
+    acting_user: User | None,
     request: HttpRequest | None = None,
 ) -> Credential:
     """Store a new credential document for staff to verify (status pending).
@@ -65,10 +72,18 @@ def credential_upload(
     )
     with sanitized:
         credential = Credential(
-            clinic=clinic, kind=kind, issuer=issuer, number=number, issued_on=issued_on,
-            expires_on=expires_on, status=CredentialStatus.PENDING, uploaded_by=acting_user,
-            document_sha256=sanitized.sha256, document_size=sanitized.size,
-            document_kind=sanitized.kind.value, document_content_type=sanitized.content_type,
+            clinic=clinic,
+            kind=kind,
+            issuer=issuer,
+            number=number,
+            issued_on=issued_on,
+            expires_on=expires_on,
+            status=CredentialStatus.PENDING,
+            uploaded_by=acting_user,
+            document_sha256=sanitized.sha256,
+            document_size=sanitized.size,
+            document_kind=sanitized.kind.value,
+            document_content_type=sanitized.content_type,
             document_name=sanitized.original_name,
             document_active_content_removed=sanitized.active_content_removed,
         )
@@ -79,11 +94,18 @@ def credential_upload(
     try:
         credential.save()
         audit_event_record(
-            action="clinics.credential.uploaded", acting_user=acting_user, target=credential,
+            action="clinics.credential.uploaded",
+            acting_user=acting_user,
+            target=credential,
             request=request,
-            data={"clinic": clinic.pk, "kind": kind, "sha256": credential.document_sha256,
-                  "size": credential.document_size, "file_kind": credential.document_kind,
-                  "active_content_removed": list(sanitized.removed)},
+            data={
+                "clinic": clinic.pk,
+                "kind": kind,
+                "sha256": credential.document_sha256,
+                "size": credential.document_size,
+                "file_kind": credential.document_kind,
+                "active_content_removed": list(sanitized.removed),
+            },
         )
     except Exception:
         credential.document.delete(save=False)
@@ -93,7 +115,10 @@ def credential_upload(
 
 @transaction.atomic
 def credential_verify(
-    *, credential: Credential, acting_user: User | None, note: str = "",
+    *,
+    credential: Credential,
+    acting_user: User | None,
+    note: str = "",
     request: HttpRequest | None = None,
 ) -> Credential:
     """Staff checked the document against the issuer: it now counts. Side effects: audit row."""
@@ -110,17 +135,26 @@ def credential_verify(
     credential.save()
     public_pages_changed()
     audit_event_record(
-        action="clinics.credential.verified", acting_user=acting_user, target=credential,
+        action="clinics.credential.verified",
+        acting_user=acting_user,
+        target=credential,
         request=request,
-        data={"clinic": credential.clinic_id, "kind": credential.kind, "from": previous,
-              "expires_on": credential.expires_on},
+        data={
+            "clinic": credential.clinic_id,
+            "kind": credential.kind,
+            "from": previous,
+            "expires_on": credential.expires_on,
+        },
     )
     return credential
 
 
 @transaction.atomic
 def credential_reject(
-    *, credential: Credential, acting_user: User | None, note: str,
+    *,
+    credential: Credential,
+    acting_user: User | None,
+    note: str,
     request: HttpRequest | None = None,
 ) -> Credential:
     """Refuse (or revoke) a credential; the clinic sees the note. Side effects: audit row."""
@@ -137,9 +171,11 @@ def credential_reject(
     credential.save()
     public_pages_changed()
     audit_event_record(
-        action="clinics.credential.rejected", acting_user=acting_user, target=credential,
-        request=request, data={"clinic": credential.clinic_id, "kind": credential.kind,
-                               "from": previous},
+        action="clinics.credential.rejected",
+        acting_user=acting_user,
+        target=credential,
+        request=request,
+        data={"clinic": credential.clinic_id, "kind": credential.kind, "from": previous},
     )
     return credential
 
@@ -168,7 +204,9 @@ def queue_clinic_for_review(
         clinic._change_reason = str(reason)  # type: ignore[attr-defined]
         clinic.save(update_fields=["updated_at"])
         audit_event_record(
-            action="clinics.clinic.review_queued", acting_user=acting_user, target=clinic,
+            action="clinics.clinic.review_queued",
+            acting_user=acting_user,
+            target=clinic,
             data={"reason": reason, **data},
         )
     return bool(queued)
@@ -212,33 +250,46 @@ def credential_expiry_sweep(*, on: dt.date | None = None) -> SweepResult:
         result.expired_notices.append(notice.pk)
         result.queued += credential_notice_notify(notice=notice)
         audit_event_record(
-            action="clinics.credential.expired", acting_user=None, target=credential,
-            data={"clinic": credential.clinic_id, "kind": credential.kind,
-                  "expires_on": credential.expires_on},
+            action="clinics.credential.expired",
+            acting_user=None,
+            target=credential,
+            data={
+                "clinic": credential.clinic_id,
+                "kind": credential.kind,
+                "expires_on": credential.expires_on,
+            },
         )
         if credential.kind in required_credential_kinds(credential.clinic) and (
             queue_clinic_for_review(
-                credential.clinic_id, reason=ReviewQueueReason.CREDENTIAL_EXPIRED,
-                acting_user=None, data={"credential": credential.pk, "kind": credential.kind},
+                credential.clinic_id,
+                reason=ReviewQueueReason.CREDENTIAL_EXPIRED,
+                acting_user=None,
+                data={"credential": credential.pk, "kind": credential.kind},
             )
         ):
             result.clinics_queued.append(credential.clinic_id)
 
     conflicting = (
-        Offering.objects.conflicting().filter(status=OfferingStatus.LIVE)
+        Offering.objects.conflicting()
+        .filter(status=OfferingStatus.LIVE)
         .values_list("clinic_id", "pk")
     )
     for clinic_id, offering_id in conflicting:
         if queue_clinic_for_review(
-            clinic_id, reason=ReviewQueueReason.LEGALITY_CONFLICT, acting_user=None,
+            clinic_id,
+            reason=ReviewQueueReason.LEGALITY_CONFLICT,
+            acting_user=None,
             data={"offering": offering_id},
         ):
             result.clinics_queued.append(clinic_id)
 
     log.info(
         "credential sweep %s: %d expiring, %d expired, %d clinics queued, %d e-mails queued",
-        day, len(result.expiring_notices), len(result.expired_notices),
-        len(result.clinics_queued), result.queued,
+        day,
+        len(result.expiring_notices),
+        len(result.expired_notices),
+        len(result.clinics_queued),
+        result.queued,
     )
     return result
 
@@ -264,7 +315,9 @@ def credential_notice_notify(*, notice: CredentialNotice) -> int:
             data={"for_staff": True} if reader.for_staff else None,
         )
     audit_event_record(
-        action="clinics.credential.notice_queued", acting_user=None, target=credential,
+        action="clinics.credential.notice_queued",
+        acting_user=None,
+        target=credential,
         data={"clinic": credential.clinic_id, "notice": notice.kind, "recipients": len(readers)},
     )
     return len(readers)

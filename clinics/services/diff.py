@@ -56,12 +56,15 @@ def change_request_diff(change_request: ChangeRequest) -> list[DiffRow]:
         was = change_request.original.get(name)
         now = current_value(target, name) if target is not None else was
         label = str(model._meta.get_field(name).verbose_name)  # type: ignore[union-attr]
-        rows.append(DiffRow(
-            field=name, label=label.capitalize(),
-            proposed_from=_display(target, model, name, was),
-            current=_display(target, model, name, now),
-            proposed=_display(target, model, name, proposed),
-        ))
+        rows.append(
+            DiffRow(
+                field=name,
+                label=label.capitalize(),
+                proposed_from=_display(target, model, name, was),
+                current=_display(target, model, name, now),
+                proposed=_display(target, model, name, proposed),
+            )
+        )
     return rows
 
 
@@ -77,9 +80,15 @@ def change_request_fingerprint(change_request: ChangeRequest, target: models.Mod
         names = sorted(set(names) | set(getattr(target, "VETTED_FACT_FIELDS", ())))
     current = {n: current_value(target, n) for n in names} if target is not None else None
     payload = json.dumps(
-        {"id": change_request.pk, "kind": change_request.kind, "status": change_request.status,
-         "changes": change_request.changes, "original": change_request.original,
-         "current": current},
-        sort_keys=True, default=str,
+        {
+            "id": change_request.pk,
+            "kind": change_request.kind,
+            "status": change_request.status,
+            "changes": change_request.changes,
+            "original": change_request.original,
+            "current": current,
+        },
+        sort_keys=True,
+        default=str,
     )
     return hashlib.sha256(payload.encode()).hexdigest()

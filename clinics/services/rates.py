@@ -74,13 +74,22 @@ def _store(
     )  # saving stamps last_update: the "rate of <date>" every price shows
     Rate.objects.bulk_create(
         [Rate(currency=code, value=value, backend=backend) for code, value in values.items()],
-        update_conflicts=True, unique_fields=["currency", "backend"], update_fields=["value"],
+        update_conflicts=True,
+        unique_fields=["currency", "backend"],
+        update_fields=["value"],
     )
     repriced, missing = offerings_reprice()
     audit_event_record(
-        action=action, acting_user=acting_user, target=backend,
-        data={"source": source, "base": base, "currencies": len(values), "repriced": repriced,
-              "without_rate": missing},
+        action=action,
+        acting_user=acting_user,
+        target=backend,
+        data={
+            "source": source,
+            "base": base,
+            "currencies": len(values),
+            "repriced": repriced,
+            "without_rate": missing,
+        },
     )
     return RatesResult(source, len(values), repriced, missing)
 
@@ -100,15 +109,25 @@ def exchange_rates_refresh() -> RatesResult:
     params = {**backend.get_params(), "base_currency": base}
     fetched = backend.get_rates(**params)
     values = {
-        str(code): Decimal(str(value)) for code, value in fetched.items()
+        str(code): Decimal(str(value))
+        for code, value in fetched.items()
         if len(str(code)) == 3 and Decimal(str(value)) > 0
     }
     if not values:
         raise ValueError(f"{backend.name} answered without rates")
-    result = _store(source=backend.name, base=base, values=values, acting_user=None,
-                    action="clinics.exchange_rates.fetched")
-    log.info("exchange rates: %d from %s, %d offerings repriced", result.currencies,
-             result.source, result.repriced)
+    result = _store(
+        source=backend.name,
+        base=base,
+        values=values,
+        acting_user=None,
+        action="clinics.exchange_rates.fetched",
+    )
+    log.info(
+        "exchange rates: %d from %s, %d offerings repriced",
+        result.currencies,
+        result.source,
+        result.repriced,
+    )
     return result
 
 
@@ -130,8 +149,13 @@ def exchange_rates_set(
             code="invalid_rate",
         )
     with transaction.atomic():
-        result = _store(source=STAFF_BACKEND, base=USD, values=values, acting_user=acting_user,
-                        action="clinics.exchange_rates.set")
+        result = _store(
+            source=STAFF_BACKEND,
+            base=USD,
+            values=values,
+            acting_user=acting_user,
+            action="clinics.exchange_rates.set",
+        )
         if as_of is not None:
             from djmoney.contrib.exchange.models import ExchangeBackend
 
@@ -149,8 +173,9 @@ def exchange_rates_staff_saved(*, acting_user: User | None) -> RatesResult:
 
         backend = ExchangeBackend.objects.filter(name=STAFF_BACKEND).first()
         audit_event_record(
-            action="clinics.exchange_rates.edited", acting_user=acting_user, target=backend,
-            data={"repriced": repriced, "without_rate": missing,
-                  "at": timezone.now().isoformat()},
+            action="clinics.exchange_rates.edited",
+            acting_user=acting_user,
+            target=backend,
+            data={"repriced": repriced, "without_rate": missing, "at": timezone.now().isoformat()},
         )
     return RatesResult(STAFF_BACKEND, 0, repriced, missing)

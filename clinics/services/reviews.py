@@ -25,16 +25,22 @@ from ._common import (
 def _refuse_clinic_insider(clinic: Clinic, author: User | None) -> None:
     """A clinic's own staff are not its patients: their review never counts."""
     if author is not None and is_member(author, clinic):
-        raise DomainError(
-            _("Staff of a clinic cannot review it."), code="not_a_patient"
-        )
+        raise DomainError(_("Staff of a clinic cannot review it."), code="not_a_patient")
 
 
 @transaction.atomic
 def review_submit(
-    *, clinic: Clinic, author: User, rating: int, body: str, author_display_name: str,
-    acting_user: User | None, treatment_ref: str = "", request: HttpRequest | None = None,
-    stage: str = ReviewStage.EXPERIENCE, language: str = "",
+    *,
+    clinic: Clinic,
+    author: User,
+    rating: int,
+    body: str,
+    author_display_name: str,
+    acting_user: User | None,
+    treatment_ref: str = "",
+    request: HttpRequest | None = None,
+    stage: str = ReviewStage.EXPERIENCE,
+    language: str = "",
 ) -> Review:
     """A patient's review (of the experience, or months later of the outcome).
 
@@ -52,9 +58,13 @@ def review_submit(
     # An unproven reference is not kept: staff confirm such a review by hand.
     verified = treatment_verified(clinic=clinic, author=author, treatment_ref=treatment_ref)
     review = Review(
-        clinic=clinic, author=author, rating=rating, body=body.strip(),
+        clinic=clinic,
+        author=author,
+        rating=rating,
+        body=body.strip(),
         author_display_name=author_display_name.strip(),
-        treatment_ref=treatment_ref if verified else "", stage=stage,
+        treatment_ref=treatment_ref if verified else "",
+        stage=stage,
     )
     if language:
         review.language = language
@@ -71,7 +81,9 @@ def review_submit(
         ) from None
     public_pages_changed()
     audit_event_record(
-        action="clinics.review.submitted", acting_user=acting_user, target=review,
+        action="clinics.review.submitted",
+        acting_user=acting_user,
+        target=review,
         request=request,
         # The audit table is append-only: a patient author is labelled by role, never by
         # their e-mail address, so an erasure leaves nothing of theirs behind in it.
@@ -83,7 +95,10 @@ def review_submit(
 
 @transaction.atomic
 def review_verify_treatment(
-    *, review: Review, acting_user: User | None, treatment_ref: str = "",
+    *,
+    review: Review,
+    acting_user: User | None,
+    treatment_ref: str = "",
     request: HttpRequest | None = None,
 ) -> Review:
     """Staff confirmed the author was treated at this clinic: publish. Side effects: audit row."""
@@ -101,15 +116,22 @@ def review_verify_treatment(
     review.save()
     public_pages_changed()
     audit_event_record(
-        action="clinics.review.published", acting_user=acting_user, target=review,
-        request=request, data={"clinic": review.clinic_id},
+        action="clinics.review.published",
+        acting_user=acting_user,
+        target=review,
+        request=request,
+        data={"clinic": review.clinic_id},
     )
     return review
 
 
 @transaction.atomic
 def review_moderate(
-    *, review: Review, reason: str, note: str, acting_user: User | None,
+    *,
+    review: Review,
+    reason: str,
+    note: str,
+    acting_user: User | None,
     request: HttpRequest | None = None,
 ) -> Review:
     """Remove a review for abuse, PHI or a non-patient author only, with the reason recorded.
@@ -119,8 +141,10 @@ def review_moderate(
     require_independent_staff(acting_user, review.clinic_id)
     if reason not in ModerationReason.values:
         raise DomainError(
-            _("Reviews are removed only for abuse, personal health information, or an author "
-              "who was not a patient."),
+            _(
+                "Reviews are removed only for abuse, personal health information, or an author "
+                "who was not a patient."
+            ),
             code="invalid_reason",
         )
     review = Review.objects.select_for_update().get(pk=review.pk)
@@ -136,8 +160,11 @@ def review_moderate(
     review.save()
     public_pages_changed()
     audit_event_record(
-        action="clinics.review.moderated", acting_user=acting_user, target=review,
-        request=request, data={"clinic": review.clinic_id, "reason": reason, "from": previous},
+        action="clinics.review.moderated",
+        acting_user=acting_user,
+        target=review,
+        request=request,
+        data={"clinic": review.clinic_id, "reason": reason, "from": previous},
     )
     return review
 
@@ -162,7 +189,10 @@ def review_reply(
     review.save()
     public_pages_changed()
     audit_event_record(
-        action="clinics.review.replied", acting_user=acting_user, target=review,
-        request=request, data={"clinic": review.clinic_id},
+        action="clinics.review.replied",
+        acting_user=acting_user,
+        target=review,
+        request=request,
+        data={"clinic": review.clinic_id},
     )
     return review

@@ -39,7 +39,11 @@ def _set_status(clinic: Clinic, new_status: str) -> str:
 
 @transaction.atomic
 def clinic_status_change(
-    *, clinic: Clinic, new_status: str, acting_user: User | None, note: str = "",
+    *,
+    clinic: Clinic,
+    new_status: str,
+    acting_user: User | None,
+    note: str = "",
     request: HttpRequest | None = None,
 ) -> Clinic:
     """Move a clinic along its transition table (staff only). Side effects: audit row.
@@ -58,8 +62,11 @@ def clinic_status_change(
     clinic.save()
     public_pages_changed()
     audit_event_record(
-        action="clinics.clinic.status_changed", acting_user=acting_user, target=clinic,
-        request=request, data={"from": previous, "to": new_status, "with_note": bool(note)},
+        action="clinics.clinic.status_changed",
+        acting_user=acting_user,
+        target=clinic,
+        request=request,
+        data={"from": previous, "to": new_status, "with_note": bool(note)},
     )
     return clinic
 
@@ -81,15 +88,22 @@ def vetting_review_open(
     review.full_clean()
     review.save()
     audit_event_record(
-        action="clinics.vetting_review.opened", acting_user=acting_user, target=review,
-        request=request, data={"clinic": clinic.pk, "clinic_status": clinic.status},
+        action="clinics.vetting_review.opened",
+        acting_user=acting_user,
+        target=review,
+        request=request,
+        data={"clinic": clinic.pk, "clinic_status": clinic.status},
     )
     return review
 
 
 @transaction.atomic
 def vetting_review_decide(
-    *, review: VettingReview, decision: str, acting_user: User | None, notes: str = "",
+    *,
+    review: VettingReview,
+    decision: str,
+    acting_user: User | None,
+    notes: str = "",
     request: HttpRequest | None = None,
 ) -> VettingReview:
     """Record the decision and move the clinic to match it (staff only).
@@ -133,7 +147,9 @@ def vetting_review_decide(
     review.save()
     public_pages_changed()
     audit_event_record(
-        action="clinics.vetting_review.decided", acting_user=acting_user, target=review,
+        action="clinics.vetting_review.decided",
+        acting_user=acting_user,
+        target=review,
         request=request,
         data={"clinic": clinic.pk, "decision": decision, "from": previous, "to": clinic.status},
     )
@@ -142,7 +158,10 @@ def vetting_review_decide(
 
 @transaction.atomic
 def clinic_review_queue_add(
-    *, clinic: Clinic, reason: str = ReviewQueueReason.STAFF, acting_user: User | None,
+    *,
+    clinic: Clinic,
+    reason: str = ReviewQueueReason.STAFF,
+    acting_user: User | None,
     request: HttpRequest | None = None,
 ) -> bool:
     """Put a clinic in the staff review queue (staff only); False if it was there already."""
@@ -164,7 +183,10 @@ def clinic_review_queue_clear(
     clinic.review_reason = ""
     clinic.save()
     audit_event_record(
-        action="clinics.clinic.review_cleared", acting_user=acting_user, target=clinic,
-        request=request, data={"reason": reason},
+        action="clinics.clinic.review_cleared",
+        acting_user=acting_user,
+        target=clinic,
+        request=request,
+        data={"reason": reason},
     )
     return clinic

@@ -88,12 +88,17 @@ def badges_for(credentials: Iterable[Credential]) -> list[Badge]:
             continue
         seen.add(cred.kind)
         label = kind_label(cred.kind)
-        out.append(Badge(
-            kind=cred.kind, label=label,
-            short_label=str(SHORT_LABELS.get(cred.kind, label)),
-            issuer=cred.issuer,
-            number=cred.number, verified_on=cred.verified_at, expires_on=cred.expires_on,
-        ))
+        out.append(
+            Badge(
+                kind=cred.kind,
+                label=label,
+                short_label=str(SHORT_LABELS.get(cred.kind, label)),
+                issuer=cred.issuer,
+                number=cred.number,
+                verified_on=cred.verified_at,
+                expires_on=cred.expires_on,
+            )
+        )
     return out
 
 
@@ -131,9 +136,7 @@ def _as_blocktranslate(message: str, values: dict[str, Any]) -> SafeString:
     """What {% blocktranslate %} renders: the translation as is, each value localized and
     escaped (django.templatetags.i18n.BlockTranslateNode). Same msgids as before."""
     # Safe: every value is escaped; the translation is ours (as blocktranslate trusts it).
-    return mark_safe(
-        message % {k: conditional_escape(str(localize(v))) for k, v in values.items()}
-    )
+    return mark_safe(message % {k: conditional_escape(str(localize(v))) for k, v in values.items()})
 
 
 @lru_cache(maxsize=1024)

@@ -65,8 +65,7 @@ def _whose_cells(offering: Offering) -> str:
 def _processing(offering: Offering) -> str:
     if offering.dose_only_in_ml:
         return _(
-            "minimally manipulated: prepared the same day without growing them in a lab, "
-            "%(ml)s mL"
+            "minimally manipulated: prepared the same day without growing them in a lab, %(ml)s mL"
         ) % {"ml": _number(offering.volume_ml)}
     count = _number(offering.cell_count_millions)
     if offering.manipulation == Manipulation.CULTURED:
@@ -85,12 +84,14 @@ def plain_words(offering: Offering) -> str:
     source = _source(offering)
     if offering.is_cell_free:
         made_from = (
-            _("made from your own cells") if offering.origin == CellOrigin.AUTOLOGOUS
+            _("made from your own cells")
+            if offering.origin == CellOrigin.AUTOLOGOUS
             else _("made from a screened donor's cells")
         )
         dose = (
             _("%(ml)s mL") % {"ml": _number(offering.volume_ml)}
-            if offering.volume_ml is not None else ""
+            if offering.volume_ml is not None
+            else ""
         )
         parts = [_("No live cells: a cell-free product (secretome or exosomes)"), made_from]
         if source:
@@ -120,12 +121,17 @@ def price_words(offering: Offering) -> str:
     low = intcomma(int(offering.price_min))
     high = intcomma(int(offering.price_max))
     text = (
-        f"{offering.price_currency} {low}" if offering.price_min == offering.price_max
+        f"{offering.price_currency} {low}"
+        if offering.price_min == offering.price_max
         else f"{offering.price_currency} {low} - {high}"
     )
     if offering.price_currency != "USD" and offering.price_min_usd is not None:
-        about = about_usd(offering.price_min_usd, offering.price_max_usd,
-                          offering.price_currency, offering.price_usd_rate_on)
+        about = about_usd(
+            offering.price_min_usd,
+            offering.price_max_usd,
+            offering.price_currency,
+            offering.price_usd_rate_on,
+        )
         text += f" ({about})"
     return text
 
@@ -144,20 +150,29 @@ def compliance_note(offering: Any, country_name: str) -> ComplianceNote:
     code = getattr(offering, "compliance", Compliance.UNKNOWN)
     if getattr(offering, "legality_conflict", False) or code == Compliance.CONFLICT:
         return ComplianceNote(
-            Compliance.CONFLICT, "badge-warning-soft",
-            _("Conflicts with %(country)s's rules as recorded in our legality table. Our "
-              "staff are reviewing it: ask us before you book.") % {"country": country_name},
+            Compliance.CONFLICT,
+            "badge-warning-soft",
+            _(
+                "Conflicts with %(country)s's rules as recorded in our legality table. Our "
+                "staff are reviewing it: ask us before you book."
+            )
+            % {"country": country_name},
         )
     if code == Compliance.COMPLIANT:
         return ComplianceNote(
-            Compliance.COMPLIANT, "badge-verified",
+            Compliance.COMPLIANT,
+            "badge-verified",
             _("Matches %(country)s's rules as recorded in our legality table.")
             % {"country": country_name},
         )
     return ComplianceNote(
-        Compliance.UNKNOWN, "badge-unverified",
-        _("We hold no rule for this kind of treatment in %(country)s yet; we have not "
-          "confirmed it is allowed.") % {"country": country_name},
+        Compliance.UNKNOWN,
+        "badge-unverified",
+        _(
+            "We hold no rule for this kind of treatment in %(country)s yet; we have not "
+            "confirmed it is allowed."
+        )
+        % {"country": country_name},
     )
 
 

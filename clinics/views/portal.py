@@ -96,10 +96,17 @@ def portal_render(
         (s.key, s.label, reverse(s.url_name, kwargs={"slug": clinic.slug}))
         for s in registered_portal_sections()  # added by higher apps (clinics.portal_menu)
     ]
-    return render(request, template, {
-        "clinic": clinic, "my_clinics": clinics, "section": section,
-        "portal_sections": sections, **context,
-    })
+    return render(
+        request,
+        template,
+        {
+            "clinic": clinic,
+            "my_clinics": clinics,
+            "section": section,
+            "portal_sections": sections,
+            **context,
+        },
+    )
 
 
 def apply_errors(form: BaseForm, exc: ValidationError | DomainError) -> None:
@@ -125,14 +132,18 @@ def report_update(
 ) -> None:
     """Tell the user what went live and what waits for our staff."""
     if result.applied:
-        messages.success(request, _("Published now: %(fields)s.") % {
-            "fields": _labels(model, result.applied)
-        })
+        messages.success(
+            request, _("Published now: %(fields)s.") % {"fields": _labels(model, result.applied)}
+        )
     if result.change_request is not None:
-        messages.info(request, _(
-            "Sent to our staff for review: %(fields)s. The published profile keeps the current "
-            "values until they approve."
-        ) % {"fields": _labels(model, sorted(result.change_request.changes))})
+        messages.info(
+            request,
+            _(
+                "Sent to our staff for review: %(fields)s. The published profile keeps the current "
+                "values until they approve."
+            )
+            % {"fields": _labels(model, sorted(result.change_request.changes))},
+        )
     if not result.applied and result.change_request is None:
         messages.info(request, _("Nothing changed."))
 
@@ -143,7 +154,9 @@ def save_content(
     """Send a valid form's values to the service; on refusal put the errors on the form."""
     try:
         result = clinic_content_update(
-            target=target, changes=dict(form.cleaned_data), acting_user=request.user,  # type: ignore[arg-type]
+            target=target,
+            changes=dict(form.cleaned_data),
+            acting_user=request.user,  # type: ignore[arg-type]
             request=request,
         )
     except DomainError as exc:
@@ -160,7 +173,9 @@ def save_content(
 
 def pending_context(request: HttpRequest, clinic: Clinic, target: models.Model) -> dict[str, Any]:
     pending = portal_pending_change(
-        acting_user=request.user, clinic=clinic, target=target  # type: ignore[arg-type]
+        acting_user=request.user,  # type: ignore[arg-type]
+        clinic=clinic,
+        target=target,  # type: ignore[arg-type]
     )
     return {"pending": pending, "pending_diff": change_request_diff(pending) if pending else []}
 
@@ -184,11 +199,17 @@ def home(request: HttpRequest) -> HttpResponse:
 def clinic_home(request: HttpRequest, clinic: Clinic) -> HttpResponse:
     """The clinic's dashboard: what is published, what waits for staff, what expires."""
     pending = list(
-        portal_change_requests(acting_user=request.user, clinic=clinic, pending_only=True)  # type: ignore[arg-type]
-        .prefetch_related("target")[:20]
+        portal_change_requests(
+            acting_user=request.user,  # type: ignore[arg-type]
+            clinic=clinic,
+            pending_only=True,
+        ).prefetch_related("target")[:20]
     )
     return portal_render(
-        request, "portal/clinic_home.html", clinic, "home",
+        request,
+        "portal/clinic_home.html",
+        clinic,
+        "home",
         counts=portal_dashboard_counts(acting_user=request.user, clinic=clinic),  # type: ignore[arg-type]
         pending_requests=pending,
     )
@@ -203,7 +224,11 @@ def profile_edit(request: HttpRequest, clinic: Clinic) -> HttpResponse:
     if request.method == "POST" and form.is_valid() and save_content(request, form, clinic):
         return redirect("portal:profile", slug=clinic.slug)
     return portal_render(
-        request, "portal/profile_form.html", clinic, "profile", form=form,
+        request,
+        "portal/profile_form.html",
+        clinic,
+        "profile",
+        form=form,
         vetted_fields=sorted(Clinic.VETTED_FACT_FIELDS),
         **pending_context(request, clinic, clinic),
     )
@@ -213,7 +238,10 @@ def profile_edit(request: HttpRequest, clinic: Clinic) -> HttpResponse:
 @clinic_view
 def offering_list(request: HttpRequest, clinic: Clinic) -> HttpResponse:
     return portal_render(
-        request, "portal/offering_list.html", clinic, "offerings",
+        request,
+        "portal/offering_list.html",
+        clinic,
+        "offerings",
         offerings=portal_offerings(acting_user=request.user, clinic=clinic),  # type: ignore[arg-type]
     )
 
@@ -227,19 +255,31 @@ def offering_new(request: HttpRequest, clinic: Clinic) -> HttpResponse:
         data = {k: v for k, v in form.cleaned_data.items() if k != "conditions"}
         try:
             offering, _cr = offering_create(
-                clinic=clinic, data=data, conditions=form.cleaned_data["conditions"],
-                acting_user=request.user, request=request,  # type: ignore[arg-type]
+                clinic=clinic,
+                data=data,
+                conditions=form.cleaned_data["conditions"],
+                acting_user=request.user,  # type: ignore[arg-type]
+                request=request,
             )
         except (DomainError, ValidationError) as exc:
             apply_errors(form, exc)
         else:
-            messages.info(request, _(
-                "“%(title)s” was sent to our staff. It appears on your public profile once they "
-                "approve it."
-            ) % {"title": offering.title})
+            messages.info(
+                request,
+                _(
+                    "“%(title)s” was sent to our staff. It appears on your public profile once "
+                    "they approve it."
+                )
+                % {"title": offering.title},
+            )
             return redirect("portal:offering", slug=clinic.slug, pk=offering.pk)
     return portal_render(
-        request, "portal/offering_form.html", clinic, "offerings", form=form, offering=None,
+        request,
+        "portal/offering_form.html",
+        clinic,
+        "offerings",
+        form=form,
+        offering=None,
         vetted_fields=sorted(Offering.VETTED_FACT_FIELDS),
     )
 
@@ -253,7 +293,12 @@ def offering_edit(request: HttpRequest, clinic: Clinic, pk: int) -> HttpResponse
     if request.method == "POST" and form.is_valid() and save_content(request, form, offering):
         return redirect("portal:offering", slug=clinic.slug, pk=offering.pk)
     return portal_render(
-        request, "portal/offering_form.html", clinic, "offerings", form=form, offering=offering,
+        request,
+        "portal/offering_form.html",
+        clinic,
+        "offerings",
+        form=form,
+        offering=offering,
         vetted_fields=sorted(Offering.VETTED_FACT_FIELDS),
         can_withdraw=offering.status != OfferingStatus.WITHDRAWN,
         **pending_context(request, clinic, offering),
@@ -266,9 +311,9 @@ def offering_withdraw_view(request: HttpRequest, clinic: Clinic, pk: int) -> Htt
     """Take an offering off the public profile at once."""
     offering = portal_offering(acting_user=request.user, clinic=clinic, pk=pk)  # type: ignore[arg-type]
     offering_withdraw(offering=offering, acting_user=request.user, request=request)  # type: ignore[arg-type]
-    messages.success(request, _("“%(title)s” is no longer on your public profile.") % {
-        "title": offering.title
-    })
+    messages.success(
+        request, _("“%(title)s” is no longer on your public profile.") % {"title": offering.title}
+    )
     return redirect("portal:offerings", slug=clinic.slug)
 
 
@@ -276,7 +321,10 @@ def offering_withdraw_view(request: HttpRequest, clinic: Clinic, pk: int) -> Htt
 @clinic_view
 def team(request: HttpRequest, clinic: Clinic) -> HttpResponse:
     return portal_render(
-        request, "portal/team.html", clinic, "team",
+        request,
+        "portal/team.html",
+        clinic,
+        "team",
         doctors=portal_doctors(acting_user=request.user, clinic=clinic),  # type: ignore[arg-type]
     )
 
@@ -289,19 +337,30 @@ def doctor_new(request: HttpRequest, clinic: Clinic) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             doctor, _cr = doctor_propose(
-                clinic=clinic, data=dict(form.cleaned_data), acting_user=request.user,  # type: ignore[arg-type]
+                clinic=clinic,
+                data=dict(form.cleaned_data),
+                acting_user=request.user,  # type: ignore[arg-type]
                 request=request,
             )
         except (DomainError, ValidationError) as exc:
             apply_errors(form, exc)
         else:
-            messages.info(request, _(
-                "%(name)s was sent to our staff, who check the licence before the profile "
-                "shows them."
-            ) % {"name": doctor.full_name})
+            messages.info(
+                request,
+                _(
+                    "%(name)s was sent to our staff, who check the licence before the profile "
+                    "shows them."
+                )
+                % {"name": doctor.full_name},
+            )
             return redirect("portal:team", slug=clinic.slug)
     return portal_render(
-        request, "portal/doctor_form.html", clinic, "team", form=form, doctor=None,
+        request,
+        "portal/doctor_form.html",
+        clinic,
+        "team",
+        form=form,
+        doctor=None,
         vetted_fields=sorted(Doctor.VETTED_FACT_FIELDS),
     )
 
@@ -314,7 +373,12 @@ def doctor_edit(request: HttpRequest, clinic: Clinic, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid() and save_content(request, form, doctor):
         return redirect("portal:doctor", slug=clinic.slug, pk=doctor.pk)
     return portal_render(
-        request, "portal/doctor_form.html", clinic, "team", form=form, doctor=doctor,
+        request,
+        "portal/doctor_form.html",
+        clinic,
+        "team",
+        form=form,
+        doctor=doctor,
         vetted_fields=sorted(Doctor.VETTED_FACT_FIELDS),
         **pending_context(request, clinic, doctor),
     )
@@ -326,7 +390,7 @@ def doctor_remove_view(request: HttpRequest, clinic: Clinic, pk: int) -> HttpRes
     """Take a doctor off the published team at once."""
     doctor = portal_doctor(acting_user=request.user, clinic=clinic, pk=pk)  # type: ignore[arg-type]
     doctor_remove(doctor=doctor, acting_user=request.user, request=request)  # type: ignore[arg-type]
-    messages.success(request, _("%(name)s is no longer on your published team.") % {
-        "name": doctor.full_name
-    })
+    messages.success(
+        request, _("%(name)s is no longer on your published team.") % {"name": doctor.full_name}
+    )
     return redirect("portal:team", slug=clinic.slug)

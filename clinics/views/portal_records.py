@@ -36,7 +36,10 @@ from .portal import apply_errors, clinic_view, portal_render
 @clinic_view
 def credential_list(request: HttpRequest, clinic: Clinic) -> HttpResponse:
     return portal_render(
-        request, "portal/credential_list.html", clinic, "credentials",
+        request,
+        "portal/credential_list.html",
+        clinic,
+        "credentials",
         credentials=portal_credentials(acting_user=request.user, clinic=clinic),  # type: ignore[arg-type]
     )
 
@@ -57,10 +60,15 @@ def credential_new(request: HttpRequest, clinic: Clinic) -> HttpResponse:
         data = form.cleaned_data
         try:
             credential = credential_upload(
-                clinic=clinic, kind=data["kind"], issuer=data["issuer"],
-                number=data.get("number") or "", issued_on=data["issued_on"],
-                expires_on=data.get("expires_on"), uploaded_file=data["document"],
-                acting_user=request.user, request=request,  # type: ignore[arg-type]
+                clinic=clinic,
+                kind=data["kind"],
+                issuer=data["issuer"],
+                number=data.get("number") or "",
+                issued_on=data["issued_on"],
+                expires_on=data.get("expires_on"),
+                uploaded_file=data["document"],
+                acting_user=request.user,  # type: ignore[arg-type]
+                request=request,
             )
         except UploadRejected as exc:
             # The content check refused the file: say why next to the file field.
@@ -70,10 +78,14 @@ def credential_new(request: HttpRequest, clinic: Clinic) -> HttpResponse:
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
-            messages.info(request, _(
-                "“%(kind)s” was uploaded. Our staff will verify it; until then it does not count "
-                "towards your badges."
-            ) % {"kind": credential.get_kind_display()})
+            messages.info(
+                request,
+                _(
+                    "“%(kind)s” was uploaded. Our staff will verify it; until then it does not "
+                    "count towards your badges."
+                )
+                % {"kind": credential.get_kind_display()},
+            )
             return redirect("portal:credentials", slug=clinic.slug)
     return portal_render(request, "portal/credential_form.html", clinic, "credentials", form=form)
 
@@ -100,8 +112,9 @@ def credential_document(request: HttpRequest, pk: int) -> HttpResponseBase:
 def change_list(request: HttpRequest, clinic: Clinic) -> HttpResponse:
     """Every change request of the clinic and its state, newest first."""
     requests = list(
-        portal_change_requests(acting_user=request.user, clinic=clinic)  # type: ignore[arg-type]
-        .prefetch_related("target")[:200]
+        portal_change_requests(acting_user=request.user, clinic=clinic).prefetch_related("target")[  # type: ignore[arg-type]
+            :200
+        ]
     )
     return portal_render(request, "portal/change_list.html", clinic, "changes", requests=requests)
 
@@ -111,8 +124,12 @@ def change_detail(request: HttpRequest, clinic: Clinic, pk: int) -> HttpResponse
     """One change request with its field-by-field diff and the staff decision."""
     change = portal_change_request(acting_user=request.user, clinic=clinic, pk=pk)  # type: ignore[arg-type]
     return portal_render(
-        request, "portal/change_detail.html", clinic, "changes",
-        change=change, diff=change_request_diff(change),
+        request,
+        "portal/change_detail.html",
+        clinic,
+        "changes",
+        change=change,
+        diff=change_request_diff(change),
     )
 
 
@@ -120,7 +137,10 @@ def change_detail(request: HttpRequest, clinic: Clinic, pk: int) -> HttpResponse
 @clinic_view
 def review_list(request: HttpRequest, clinic: Clinic) -> HttpResponse:
     return portal_render(
-        request, "portal/review_list.html", clinic, "reviews",
+        request,
+        "portal/review_list.html",
+        clinic,
+        "reviews",
         reviews=portal_reviews(acting_user=request.user, clinic=clinic),  # type: ignore[arg-type]
     )
 
@@ -137,8 +157,10 @@ def review_reply_view(request: HttpRequest, clinic: Clinic, pk: int) -> HttpResp
     if request.method == "POST" and form.is_valid():
         try:
             review_reply(
-                review=review, body=form.cleaned_data["reply_body"],
-                acting_user=request.user, request=request,  # type: ignore[arg-type]
+                review=review,
+                body=form.cleaned_data["reply_body"],
+                acting_user=request.user,  # type: ignore[arg-type]
+                request=request,
             )
         except (DomainError, ValidationError) as exc:
             apply_errors(form, exc)

@@ -39,8 +39,12 @@ def profile(request: HttpRequest, slug: str) -> HttpResponse:
         shown.append(clinic)
         return response
 
-    return public_page(request, PUBLIC_PAGES, render_page,
-                       valid_until=lambda: profile_sections_valid_until(shown[0]))
+    return public_page(
+        request,
+        PUBLIC_PAGES,
+        render_page,
+        valid_until=lambda: profile_sections_valid_until(shown[0]),
+    )
 
 
 def _profile(request: HttpRequest, slug: str, extra: dict[str, Any]) -> tuple[HttpResponse, Clinic]:

@@ -176,9 +176,7 @@ def celery_queues(default: str) -> tuple[str, str, dict[str, dict[str, str]]]:
     return mail, files, routes
 
 
-CELERY_MAIL_QUEUE, CELERY_FILES_QUEUE, CELERY_TASK_ROUTES = celery_queues(
-    CELERY_TASK_DEFAULT_QUEUE
-)
+CELERY_MAIL_QUEUE, CELERY_FILES_QUEUE, CELERY_TASK_ROUTES = celery_queues(CELERY_TASK_DEFAULT_QUEUE)
 
 # --- Auth -------------------------------------------------------------------
 AUTH_USER_MODEL = "core.User"

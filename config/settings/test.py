@@ -46,9 +46,7 @@ else:
 # Each run consumes its own queue, so a stale message from an earlier run can
 # never reach this run's worker.
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE") or f"test-{os.getpid()}"
-CELERY_MAIL_QUEUE, CELERY_FILES_QUEUE, CELERY_TASK_ROUTES = celery_queues(
-    CELERY_TASK_DEFAULT_QUEUE
-)
+CELERY_MAIL_QUEUE, CELERY_FILES_QUEUE, CELERY_TASK_ROUTES = celery_queues(CELERY_TASK_DEFAULT_QUEUE)
 # Worker and dispatcher processes spawned by the reliability tests
 # (tests/core/outbox_harness.py) send to that test's own SMTP sink and know its
 # test notification kinds; the suite's own process never sets these.

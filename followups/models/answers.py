@@ -15,7 +15,9 @@ from ..instruments import CareVisit, Pgic
 @holds_patient_data(subject="check_in__schedule__case")
 class CheckInAnswer(models.Model):
     check_in = models.OneToOneField(
-        "followups.CheckIn", verbose_name=_("check-in"), on_delete=models.CASCADE,
+        "followups.CheckIn",
+        verbose_name=_("check-in"),
+        on_delete=models.CASCADE,
         related_name="answer",
     )
     pain_now = models.PositiveSmallIntegerField(
@@ -25,7 +27,9 @@ class CheckInAnswer(models.Model):
         _("impression of change"), null=True, blank=True, choices=Pgic.choices
     )
     function_limit = models.PositiveSmallIntegerField(
-        _("limits in daily life (0-10)"), null=True, blank=True,
+        _("limits in daily life (0-10)"),
+        null=True,
+        blank=True,
         validators=[MaxValueValidator(10)],
     )
     # SideEffect -> Severity (0-3); and which of them are still there.
@@ -42,7 +46,9 @@ class CheckInAnswer(models.Model):
     )
     contact_me = models.BooleanField(_("would like the concierge to contact them"), default=False)
     sane_score = models.PositiveSmallIntegerField(
-        _("joint function today (0-100)"), null=True, blank=True,
+        _("joint function today (0-100)"),
+        null=True,
+        blank=True,
         validators=[MaxValueValidator(100)],
     )
     pages_saved = models.PositiveSmallIntegerField(_("pages saved"), default=0)
@@ -62,8 +68,7 @@ class CheckInAnswer(models.Model):
                 name="followups_answer_pgic_range",
             ),
             models.CheckConstraint(
-                condition=models.Q(function_limit__isnull=True)
-                | models.Q(function_limit__lte=10),
+                condition=models.Q(function_limit__isnull=True) | models.Q(function_limit__lte=10),
                 name="followups_answer_function_range",
             ),
             models.CheckConstraint(

@@ -50,15 +50,21 @@ class AdverseEvent(StatusMachine, models.Model):
     )
 
     check_in = models.ForeignKey(
-        "followups.CheckIn", verbose_name=_("check-in"), on_delete=models.CASCADE,
+        "followups.CheckIn",
+        verbose_name=_("check-in"),
+        on_delete=models.CASCADE,
         related_name="adverse_events",
     )
     schedule = models.ForeignKey(
-        "followups.FollowUpSchedule", verbose_name=_("schedule"), on_delete=models.CASCADE,
+        "followups.FollowUpSchedule",
+        verbose_name=_("schedule"),
+        on_delete=models.CASCADE,
         related_name="adverse_events",
     )
     clinic = models.ForeignKey(
-        "clinics.Clinic", verbose_name=_("clinic"), on_delete=models.PROTECT,
+        "clinics.Clinic",
+        verbose_name=_("clinic"),
+        on_delete=models.PROTECT,
         related_name="adverse_events",
     )
     reasons = models.JSONField(_("what the patient reported"), default=list)
@@ -67,7 +73,9 @@ class AdverseEvent(StatusMachine, models.Model):
     )
     reported_at = models.DateTimeField(_("reported"), default=timezone.now, db_index=True)
     ctcae_grade = models.PositiveSmallIntegerField(
-        _("severity (CTCAE grade 1-5)"), null=True, blank=True,
+        _("severity (CTCAE grade 1-5)"),
+        null=True,
+        blank=True,
         validators=[MinValueValidator(1), MaxValueValidator(5)],
     )
     relatedness = models.CharField(
@@ -80,15 +88,21 @@ class AdverseEvent(StatusMachine, models.Model):
         _("outcome"), max_length=14, choices=EventOutcome.choices, blank=True
     )
     graded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("graded by"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("graded by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     graded_at = models.DateTimeField(_("graded"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     # The clinic is asked to rate relatedness by a deadline; unanswered ones are
     # counted on its outcome card.
     clinic_relatedness = models.CharField(
-        _("relatedness according to the clinic"), max_length=12, choices=Relatedness.choices,
+        _("relatedness according to the clinic"),
+        max_length=12,
+        choices=Relatedness.choices,
         blank=True,
     )
     clinic_rating_due_at = models.DateTimeField(_("clinic's rating due"))
@@ -139,20 +153,29 @@ class StaffTask(StatusMachine, models.Model):
     )
 
     check_in = models.ForeignKey(
-        "followups.CheckIn", verbose_name=_("check-in"), on_delete=models.CASCADE,
+        "followups.CheckIn",
+        verbose_name=_("check-in"),
+        on_delete=models.CASCADE,
         related_name="tasks",
     )
     kind = models.CharField(_("kind"), max_length=8, choices=TaskKind.choices)
     reasons = models.JSONField(_("why"), default=list, blank=True)
     status = models.CharField(
-        _("status"), max_length=6, choices=TaskStatus.choices, default=TaskStatus.OPEN,
+        _("status"),
+        max_length=6,
+        choices=TaskStatus.choices,
+        default=TaskStatus.OPEN,
         db_index=True,
     )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     due_at = models.DateTimeField(_("due"), db_index=True)
     done_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("done by"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("done by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     done_at = models.DateTimeField(_("done"), null=True, blank=True)
     note = models.TextField(

@@ -18,7 +18,9 @@ def hash_token(raw: str) -> str:
 @holds_patient_data(subject="check_in__schedule__case")
 class CheckInLink(models.Model):
     check_in = models.ForeignKey(
-        "followups.CheckIn", verbose_name=_("check-in"), on_delete=models.CASCADE,
+        "followups.CheckIn",
+        verbose_name=_("check-in"),
+        on_delete=models.CASCADE,
         related_name="links",
     )
     # The message that carried it: a retried send revokes the link its earlier try issued.

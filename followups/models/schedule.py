@@ -46,12 +46,17 @@ class ScheduleTemplate(models.Model):
         from django.core.exceptions import ValidationError
 
         points = self.time_points
-        if not isinstance(points, list) or not points or any(
-            p not in TimePoint.values for p in points
-        ) or len(set(points)) != len(points):
+        if (
+            not isinstance(points, list)
+            or not points
+            or any(p not in TimePoint.values for p in points)
+            or len(set(points)) != len(points)
+        ):
             raise ValidationError(
-                {"time_points": _("Choose one or more of: %(points)s.")
-                 % {"points": ", ".join(TimePoint.values)}}
+                {
+                    "time_points": _("Choose one or more of: %(points)s.")
+                    % {"points": ", ".join(TimePoint.values)}
+                }
             )
         # Kept in time order, whatever order staff typed them in.
         self.time_points = [p for p in DEFAULT_TIME_POINTS if p in points]
@@ -61,25 +66,37 @@ class ScheduleTemplate(models.Model):
 class FollowUpSchedule(StatusMachine, models.Model):
     TRANSITIONS = TransitionTable(
         {
-            ScheduleStatus.ACTIVE: {ScheduleStatus.PAUSED, ScheduleStatus.STOPPED,
-                                    ScheduleStatus.ENDED},
-            ScheduleStatus.PAUSED: {ScheduleStatus.ACTIVE, ScheduleStatus.STOPPED,
-                                    ScheduleStatus.ENDED},
+            ScheduleStatus.ACTIVE: {
+                ScheduleStatus.PAUSED,
+                ScheduleStatus.STOPPED,
+                ScheduleStatus.ENDED,
+            },
+            ScheduleStatus.PAUSED: {
+                ScheduleStatus.ACTIVE,
+                ScheduleStatus.STOPPED,
+                ScheduleStatus.ENDED,
+            },
             ScheduleStatus.STOPPED: {ScheduleStatus.ACTIVE, ScheduleStatus.ENDED},
             ScheduleStatus.ENDED: set(),
         }
     )
 
     treatment = models.OneToOneField(
-        "consultations.TreatmentRecord", verbose_name=_("treatment"), on_delete=models.CASCADE,
+        "consultations.TreatmentRecord",
+        verbose_name=_("treatment"),
+        on_delete=models.CASCADE,
         related_name="followup_schedule",
     )
     case = models.ForeignKey(
-        "intake.Case", verbose_name=_("case"), on_delete=models.CASCADE,
+        "intake.Case",
+        verbose_name=_("case"),
+        on_delete=models.CASCADE,
         related_name="followup_schedules",
     )
     clinic = models.ForeignKey(
-        "clinics.Clinic", verbose_name=_("clinic"), on_delete=models.PROTECT,
+        "clinics.Clinic",
+        verbose_name=_("clinic"),
+        on_delete=models.PROTECT,
         related_name="followup_schedules",
     )
     status = models.CharField(
@@ -133,14 +150,19 @@ class CheckIn(StatusMachine, models.Model):
     )
 
     schedule = models.ForeignKey(
-        FollowUpSchedule, verbose_name=_("schedule"), on_delete=models.CASCADE,
+        FollowUpSchedule,
+        verbose_name=_("schedule"),
+        on_delete=models.CASCADE,
         related_name="check_ins",
     )
     time_point = models.CharField(_("time point"), max_length=4, choices=TimePoint.choices)
     # Side effects only (after a harvest visit), or the full check-in.
     side_effects_only = models.BooleanField(_("side effects only"), default=False)
     status = models.CharField(
-        _("status"), max_length=10, choices=CheckInStatus.choices, default=C.SCHEDULED,
+        _("status"),
+        max_length=10,
+        choices=CheckInStatus.choices,
+        default=C.SCHEDULED,
         db_index=True,
     )
     due_at = models.DateTimeField(_("due"), db_index=True)

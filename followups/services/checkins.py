@@ -37,8 +37,17 @@ LINK_VALID_FOR = dt.timedelta(days=45)
 CLINIC_RATING_WITHIN = dt.timedelta(days=3)
 TASK_DUE_WITHIN = dt.timedelta(hours=24)
 ANSWER_FIELDS = (
-    "pain_now", "pgic", "function_limit", "side_effects", "still_present", "fever_over_48h",
-    "spreading_redness", "pus_or_discharge", "care_visit", "anything_else", "contact_me",
+    "pain_now",
+    "pgic",
+    "function_limit",
+    "side_effects",
+    "still_present",
+    "fever_over_48h",
+    "spreading_redness",
+    "pus_or_discharge",
+    "care_visit",
+    "anything_else",
+    "contact_me",
     "sane_score",
 )
 EVENT_STAFF_KIND = "followups.adverse_event_staff"
@@ -59,7 +68,9 @@ def checkin_link_issue(*, check_in: CheckIn, notification: Notification | None) 
             revoked_at=now
         )
     CheckInLink.objects.create(
-        check_in=check_in, notification=notification, token_hash=hash_token(raw),
+        check_in=check_in,
+        notification=notification,
+        token_hash=hash_token(raw),
         expires_at=now + LINK_VALID_FOR,
     )
     return raw
@@ -136,8 +147,12 @@ def checkin_page_save(
         locked.started_at = timezone.now()
         locked.save(update_fields=["started_at"])
     audit_event_record(
-        action="followups.answer_saved", acting_user=None, target=locked, request=request,
-        actor_label="patient", data={"page": page, "fields": changed},
+        action="followups.answer_saved",
+        acting_user=None,
+        target=locked,
+        request=request,
+        actor_label="patient",
+        data={"page": page, "fields": changed},
     )
     return answer
 
@@ -208,20 +223,29 @@ def checkin_submit(*, check_in: CheckIn, request: HttpRequest | None = None) -> 
         _adverse_event_open(locked, escalation)
     elif escalation.tier is Tier.TASK_24H:
         StaffTask.objects.get_or_create(
-            check_in=locked, kind=TaskKind.REVIEW_ANSWERS,
+            check_in=locked,
+            kind=TaskKind.REVIEW_ANSWERS,
             defaults={"due_at": now + TASK_DUE_WITHIN, "reasons": list(escalation.reasons)},
         )
     if answer.contact_me:
         StaffTask.objects.get_or_create(
-            check_in=locked, kind=TaskKind.CONTACT_REQUEST,
+            check_in=locked,
+            kind=TaskKind.CONTACT_REQUEST,
             defaults={"due_at": now + TASK_DUE_WITHIN, "reasons": ["contact_me"]},
         )
     public_pages_changed()  # the clinic's published outcomes
     audit_event_record(
-        action="followups.checkin_answered", acting_user=None, target=locked, request=request,
+        action="followups.checkin_answered",
+        acting_user=None,
+        target=locked,
+        request=request,
         actor_label="patient",
-        data={"from": old, "time_point": locked.time_point, "tier": escalation.tier.value,
-              "reasons": list(escalation.reasons)},
+        data={
+            "from": old,
+            "time_point": locked.time_point,
+            "tier": escalation.tier.value,
+            "reasons": list(escalation.reasons),
+        },
     )
     return escalation
 
@@ -230,23 +254,37 @@ def _adverse_event_open(check_in: CheckIn, escalation: Escalation) -> AdverseEve
     schedule = check_in.schedule
     now = timezone.now()
     event = AdverseEvent.objects.create(
-        check_in=check_in, schedule=schedule, clinic_id=schedule.clinic_id,
-        reasons=list(escalation.reasons), reported_at=now,
+        check_in=check_in,
+        schedule=schedule,
+        clinic_id=schedule.clinic_id,
+        reasons=list(escalation.reasons),
+        reported_at=now,
         clinic_rating_due_at=now + CLINIC_RATING_WITHIN,
     )
     notify(
-        kind=EVENT_STAFF_KIND, dedupe_key=f"{EVENT_STAFF_KIND}:{event.pk}", about=event,
-        to=_concierge_on_duty(), priority=0,
+        kind=EVENT_STAFF_KIND,
+        dedupe_key=f"{EVENT_STAFF_KIND}:{event.pk}",
+        about=event,
+        to=_concierge_on_duty(),
+        priority=0,
     )
     for address in clinic_addresses(schedule.clinic):
         notify(
-            kind=EVENT_CLINIC_KIND, dedupe_key=f"{EVENT_CLINIC_KIND}:{event.pk}:{address}",
-            about=event, to=address, priority=0,
+            kind=EVENT_CLINIC_KIND,
+            dedupe_key=f"{EVENT_CLINIC_KIND}:{event.pk}:{address}",
+            about=event,
+            to=address,
+            priority=0,
         )
     audit_event_record(
-        action="followups.adverse_event_opened", acting_user=None, target=event,
-        data={"check_in": check_in.pk, "clinic": schedule.clinic_id,
-              "reasons": list(escalation.reasons)},
+        action="followups.adverse_event_opened",
+        acting_user=None,
+        target=event,
+        data={
+            "check_in": check_in.pk,
+            "clinic": schedule.clinic_id,
+            "reasons": list(escalation.reasons),
+        },
     )
     return event
 
@@ -258,9 +296,9 @@ def _concierge_on_duty() -> str:
 def clinic_addresses(clinic: Clinic) -> list[str]:
     """Every active member of the clinic and its contact inbox, each once."""
     seen: dict[str, str] = {}
-    for email in User.objects.filter(
-        clinic_memberships__clinic=clinic, is_active=True
-    ).values_list("email", flat=True):
+    for email in User.objects.filter(clinic_memberships__clinic=clinic, is_active=True).values_list(
+        "email", flat=True
+    ):
         seen.setdefault(email.lower(), email)
     if clinic.contact_email:
         seen.setdefault(clinic.contact_email.lower(), clinic.contact_email)

@@ -29,9 +29,12 @@ def review_stage_for(check_in: CheckIn) -> str | None:
     if stage is None or check_in.status != CheckInStatus.ANSWERED or check_in.side_effects_only:
         return None
     user_id = check_in.schedule.case.patient.user_id
-    if user_id and Review.objects.filter(
-        clinic_id=check_in.schedule.clinic_id, author_id=user_id, stage=stage
-    ).exists():
+    if (
+        user_id
+        and Review.objects.filter(
+            clinic_id=check_in.schedule.clinic_id, author_id=user_id, stage=stage
+        ).exists()
+    ):
         return None
     return stage
 
@@ -54,7 +57,9 @@ def _patient_account(patient: Patient) -> User:
         user = existing
     else:
         user = User.objects.create_user(
-            email=patient.email, full_name=patient.full_name, language=patient.language,
+            email=patient.email,
+            full_name=patient.full_name,
+            language=patient.language,
             time_zone=patient.time_zone,
         )
         user.set_unusable_password()
@@ -69,7 +74,12 @@ def _patient_account(patient: Patient) -> User:
 
 @transaction.atomic
 def checkin_review_submit(
-    *, check_in: CheckIn, rating: int, body: str, author_display_name: str, language: str,
+    *,
+    check_in: CheckIn,
+    rating: int,
+    body: str,
+    author_display_name: str,
+    language: str,
     request: HttpRequest | None = None,
 ) -> Review:
     """Publish the patient's review, verified by their completed treatment record."""
@@ -79,8 +89,14 @@ def checkin_review_submit(
     patient = check_in.schedule.case.patient
     author = _patient_account(patient)
     return review_submit(
-        clinic=check_in.schedule.clinic, author=author, rating=rating, body=body,
-        author_display_name=author_display_name, acting_user=author,
-        treatment_ref=f"{REF_PREFIX}{check_in.schedule.treatment_id}", request=request,
-        stage=stage, language=language,
+        clinic=check_in.schedule.clinic,
+        author=author,
+        rating=rating,
+        body=body,
+        author_display_name=author_display_name,
+        acting_user=author,
+        treatment_ref=f"{REF_PREFIX}{check_in.schedule.treatment_id}",
+        request=request,
+        stage=stage,
+        language=language,
     )

@@ -67,18 +67,24 @@ def checkin_due_at(treated_on: dt.date, time_point: str, zone: dt.tzinfo) -> dt.
 def time_points_for(case: Case) -> list[str]:
     category = case.condition.category if case.condition is not None else ""
     template = ScheduleTemplate.objects.filter(category=category).first()
-    return list(template.time_points) if template and template.time_points else list(
-        DEFAULT_TIME_POINTS
+    return (
+        list(template.time_points)
+        if template and template.time_points
+        else list(DEFAULT_TIME_POINTS)
     )
 
 
 def _queue_checkin_mail(check_in: CheckIn) -> None:
     notify(
-        kind=INVITE_KIND, dedupe_key=f"{INVITE_KIND}:{check_in.pk}", about=check_in,
+        kind=INVITE_KIND,
+        dedupe_key=f"{INVITE_KIND}:{check_in.pk}",
+        about=check_in,
         due_at=check_in.due_at,
     )
     notify(
-        kind=REMINDER_KIND, dedupe_key=f"{REMINDER_KIND}:{check_in.pk}", about=check_in,
+        kind=REMINDER_KIND,
+        dedupe_key=f"{REMINDER_KIND}:{check_in.pk}",
+        about=check_in,
         due_at=check_in.due_at + REMINDER_AFTER,
     )
 
@@ -116,7 +122,9 @@ def schedule_create(
                 _queue_checkin_mail(check_in)
             public_pages_changed()  # new check-ins come due on the profile
             audit_event_record(
-                action="followups.schedule_created", acting_user=acting_user, target=schedule,
+                action="followups.schedule_created",
+                acting_user=acting_user,
+                target=schedule,
                 data={"treatment": treatment.pk, "case": case.reference, "time_points": points},
             )
     except IntegrityError:
@@ -161,32 +169,40 @@ def checkins_advance(*, now: dt.datetime | None = None) -> LadderResult:
     now = now or timezone.now()
     result = LadderResult()
     with transaction.atomic():
-        for schedule in FollowUpSchedule.objects.filter(
-            case__status__in=ENDED_CASE_STATUSES
-        ).exclude(status=ScheduleStatus.ENDED).select_for_update(skip_locked=True):
+        for schedule in (
+            FollowUpSchedule.objects.filter(case__status__in=ENDED_CASE_STATUSES)
+            .exclude(status=ScheduleStatus.ENDED)
+            .select_for_update(skip_locked=True)
+        ):
             _schedule_end(schedule, reason="case_" + schedule.case.status, acting_user=None)
             result.ended += 1
         result.invited = CheckIn.objects.filter(
-            status=CheckInStatus.SCHEDULED, due_at__lte=now,
+            status=CheckInStatus.SCHEDULED,
+            due_at__lte=now,
             schedule__status=ScheduleStatus.ACTIVE,
         ).update(status=CheckInStatus.INVITED, invited_at=now, status_changed_at=now)
         for check_in in CheckIn.objects.filter(
-            status=CheckInStatus.INVITED, due_at__lte=now - CALL_TASK_AFTER,
+            status=CheckInStatus.INVITED,
+            due_at__lte=now - CALL_TASK_AFTER,
             schedule__status=ScheduleStatus.ACTIVE,
         ).exclude(tasks__kind=TaskKind.CALL_PATIENT):
             StaffTask.objects.create(
-                check_in=check_in, kind=TaskKind.CALL_PATIENT, due_at=now + dt.timedelta(days=1),
+                check_in=check_in,
+                kind=TaskKind.CALL_PATIENT,
+                due_at=now + dt.timedelta(days=1),
                 reasons=["no_answer"],
             )
             result.call_tasks += 1
         # An invitation the mail server refused for good: the check-in shows as failed
         # (staff were alerted by the outbox and can resend from the admin).
         failed_ids = Notification.objects.filter(
-            kind=INVITE_KIND, status=NotificationStatus.FAILED,
+            kind=INVITE_KIND,
+            status=NotificationStatus.FAILED,
             about_type=ContentType.objects.get_for_model(CheckIn),
         ).values_list("about_id", flat=True)
         result.failed = CheckIn.objects.filter(
-            status__in=OPEN_CHECKIN_STATUSES, pk__in=[int(pk) for pk in failed_ids],
+            status__in=OPEN_CHECKIN_STATUSES,
+            pk__in=[int(pk) for pk in failed_ids],
         ).update(status=CheckInStatus.FAILED, status_changed_at=now)
         missed = CheckIn.objects.filter(
             status=CheckInStatus.INVITED, due_at__lte=now - MISSED_AFTER
@@ -203,7 +219,9 @@ def _schedule_end(schedule: FollowUpSchedule, *, reason: str, acting_user: User 
     schedule.save(update_fields=["status", "status_changed_at"])
     _cancel_open_checkins(schedule)
     audit_event_record(
-        action="followups.schedule_ended", acting_user=acting_user, target=schedule,
+        action="followups.schedule_ended",
+        acting_user=acting_user,
+        target=schedule,
         data={"from": old, "reason": reason},
     )
 
@@ -236,7 +254,9 @@ def schedule_set_preference(
     if status == ScheduleStatus.ACTIVE:
         _requeue_after_pause(locked)
     audit_event_record(
-        action="followups.preference_changed", acting_user=acting_user, target=locked,
+        action="followups.preference_changed",
+        acting_user=acting_user,
+        target=locked,
         data={"from": old, "to": status},
     )
     return locked
@@ -259,9 +279,15 @@ def _requeue_after_pause(schedule: FollowUpSchedule) -> None:
         ).values_list("about_id", "kind")
     )
     for check_in in check_ins:
-        for kind, due in ((INVITE_KIND, check_in.due_at),
-                          (REMINDER_KIND, check_in.due_at + REMINDER_AFTER)):
+        for kind, due in (
+            (INVITE_KIND, check_in.due_at),
+            (REMINDER_KIND, check_in.due_at + REMINDER_AFTER),
+        ):
             if (str(check_in.pk), kind) in pending:
                 continue
-            notify(kind=kind, dedupe_key=f"{kind}:{check_in.pk}:resumed:{stamp}",
-                   about=check_in, due_at=due)
+            notify(
+                kind=kind,
+                dedupe_key=f"{kind}:{check_in.pk}:resumed:{stamp}",
+                about=check_in,
+                due_at=due,
+            )

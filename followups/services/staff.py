@@ -34,8 +34,14 @@ def _require_concierge(user: User | None) -> User:
 
 @transaction.atomic
 def adverse_event_grade(
-    *, event: AdverseEvent, ctcae_grade: int, relatedness: str, action_taken: str,
-    outcome: str, acting_user: User | None, request: HttpRequest | None = None,
+    *,
+    event: AdverseEvent,
+    ctcae_grade: int,
+    relatedness: str,
+    action_taken: str,
+    outcome: str,
+    acting_user: User | None,
+    request: HttpRequest | None = None,
 ) -> AdverseEvent:
     """Staff grade an event: CTCAE grade, WHO-UMC relatedness, action and outcome."""
     staff = _require_concierge(acting_user)
@@ -56,7 +62,9 @@ def adverse_event_grade(
     locked.save()
     public_pages_changed()  # outcomes show events by grade
     audit_event_record(
-        action="followups.adverse_event_graded", acting_user=staff, target=locked,
+        action="followups.adverse_event_graded",
+        acting_user=staff,
+        target=locked,
         request=request,
         data={"grade": ctcae_grade, "relatedness": relatedness, "outcome": outcome},
     )
@@ -79,21 +87,30 @@ def adverse_event_close(
     locked.closed_at = timezone.now()
     locked.save(update_fields=["status", "closed_at"])
     audit_event_record(
-        action="followups.adverse_event_closed", acting_user=staff, target=locked,
-        request=request, data={"from": old},
+        action="followups.adverse_event_closed",
+        acting_user=staff,
+        target=locked,
+        request=request,
+        data={"from": old},
     )
     return locked
 
 
 @transaction.atomic
 def adverse_event_clinic_rate(
-    *, event: AdverseEvent, relatedness: str, acting_user: User | None,
+    *,
+    event: AdverseEvent,
+    relatedness: str,
+    acting_user: User | None,
     request: HttpRequest | None = None,
 ) -> AdverseEvent:
     """The clinic rates relatedness (WHO-UMC) for an event of one of its own patients."""
-    if acting_user is None or not ClinicMembership.objects.filter(
-        user=acting_user, clinic_id=event.clinic_id, user__is_active=True
-    ).exists():
+    if (
+        acting_user is None
+        or not ClinicMembership.objects.filter(
+            user=acting_user, clinic_id=event.clinic_id, user__is_active=True
+        ).exists()
+    ):
         raise DomainError(_("Only the clinic's own staff can rate this."), code="forbidden")
     if relatedness not in Relatedness.values:
         raise DomainError(_("Choose one of the WHO-UMC categories."), code="invalid")
@@ -103,8 +120,11 @@ def adverse_event_clinic_rate(
     locked.save(update_fields=["clinic_relatedness", "clinic_rated_at"])
     public_pages_changed()  # outcomes count events still unrated
     audit_event_record(
-        action="followups.adverse_event_clinic_rated", acting_user=acting_user, target=locked,
-        request=request, data={"relatedness": relatedness, "clinic": locked.clinic_id},
+        action="followups.adverse_event_clinic_rated",
+        acting_user=acting_user,
+        target=locked,
+        request=request,
+        data={"relatedness": relatedness, "clinic": locked.clinic_id},
     )
     return locked
 
@@ -122,7 +142,10 @@ def staff_task_done(
     locked.note = note.strip()[:2000]
     locked.save()
     audit_event_record(
-        action="followups.task_done", acting_user=staff, target=locked, request=request,
+        action="followups.task_done",
+        acting_user=staff,
+        target=locked,
+        request=request,
         data={"from": old, "kind": locked.kind, "check_in": locked.check_in_id},
     )
     return locked
@@ -139,7 +162,10 @@ def checkin_mark_missed(
     locked.save(update_fields=["status", "status_changed_at"])
     notifications_cancel_about(about=locked, kinds=CHECKIN_KINDS)
     audit_event_record(
-        action="followups.checkin_missed", acting_user=staff, target=locked, request=request,
+        action="followups.checkin_missed",
+        acting_user=staff,
+        target=locked,
+        request=request,
         data={"from": old},
     )
     return locked
@@ -154,16 +180,17 @@ def checkin_resend(
     locked = CheckIn.objects.select_for_update().get(pk=check_in.pk)
     if locked.status == CheckInStatus.FAILED:
         locked.transition_to(CheckInStatus.INVITED)
-    if locked.status not in (CheckInStatus.SCHEDULED, CheckInStatus.INVITED,
-                             CheckInStatus.MISSED):
+    if locked.status not in (CheckInStatus.SCHEDULED, CheckInStatus.INVITED, CheckInStatus.MISSED):
         raise DomainError(_("Only an open check-in can be sent again."), code="closed")
     locked.status_changed_at = timezone.now()
     locked.save(update_fields=["status", "status_changed_at"])
     stamp = timezone.now().strftime("%Y%m%d%H%M%S%f")
-    notify(kind=INVITE_KIND, dedupe_key=f"{INVITE_KIND}:{locked.pk}:resend:{stamp}",
-           about=locked)
+    notify(kind=INVITE_KIND, dedupe_key=f"{INVITE_KIND}:{locked.pk}:resend:{stamp}", about=locked)
     audit_event_record(
-        action="followups.checkin_resent", acting_user=staff, target=locked, request=request,
+        action="followups.checkin_resent",
+        acting_user=staff,
+        target=locked,
+        request=request,
         data={"time_point": locked.time_point},
     )
     return locked

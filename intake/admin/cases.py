@@ -82,33 +82,94 @@ def _badges(obj: Case) -> list[Badge]:
 
 
 FIELDSETS: list[tuple[Any, dict[str, Any]]] = [
-    (_("Triage"), {"fields": (
-        "reference", "status", "status_changed_at", "owner", "submitted_at",
-        "triage_flags_display", "has_hard_contraindication",
-    )}),
+    (
+        _("Triage"),
+        {
+            "fields": (
+                "reference",
+                "status",
+                "status_changed_at",
+                "owner",
+                "submitted_at",
+                "triage_flags_display",
+                "has_hard_contraindication",
+            )
+        },
+    ),
     (_("Patient"), {"fields": ("patient_link", "patient_age", "patient_country")}),
-    (_("Condition"), {"fields": (
-        "condition", "condition_other", "duration", "severity", "diagnosis_confirmed",
-        "symptoms", "functional_impact", "goals",
-    )}),
-    (_("Medical history"), {"fields": (
-        "other_conditions", "current_medications",
-        "takes_nsaids", "nsaids_details", "takes_immunosuppressants",
-        "immunosuppressants_details", "takes_anticoagulants", "anticoagulants_details",
-        "allergies", "surgeries",
-        "had_cell_therapy", "cell_therapy_where", "cell_therapy_when", "cell_therapy_result",
-        "cell_therapy_adverse",
-    )}),
-    (_("Screening"), {"fields": (
-        "active_infection", "active_infection_details", "cancer", "cancer_which", "cancer_year",
-        "immune_compromise", "immune_compromise_details", "pregnant", "bleeding_disorder",
-        "bleeding_disorder_details", "smoking", "alcohol",
-    )}),
-    (_("Plans"), {"fields": (
-        "budget_min_usd", "budget_max_usd", "countries_display", "travel_window",
-        "travel_companion", "needs_travel_help", "preferred_clinic",
-        "elsewhere_clinic_name", "elsewhere_clinic_website", "records_later",
-    )}),
+    (
+        _("Condition"),
+        {
+            "fields": (
+                "condition",
+                "condition_other",
+                "duration",
+                "severity",
+                "diagnosis_confirmed",
+                "symptoms",
+                "functional_impact",
+                "goals",
+            )
+        },
+    ),
+    (
+        _("Medical history"),
+        {
+            "fields": (
+                "other_conditions",
+                "current_medications",
+                "takes_nsaids",
+                "nsaids_details",
+                "takes_immunosuppressants",
+                "immunosuppressants_details",
+                "takes_anticoagulants",
+                "anticoagulants_details",
+                "allergies",
+                "surgeries",
+                "had_cell_therapy",
+                "cell_therapy_where",
+                "cell_therapy_when",
+                "cell_therapy_result",
+                "cell_therapy_adverse",
+            )
+        },
+    ),
+    (
+        _("Screening"),
+        {
+            "fields": (
+                "active_infection",
+                "active_infection_details",
+                "cancer",
+                "cancer_which",
+                "cancer_year",
+                "immune_compromise",
+                "immune_compromise_details",
+                "pregnant",
+                "bleeding_disorder",
+                "bleeding_disorder_details",
+                "smoking",
+                "alcohol",
+            )
+        },
+    ),
+    (
+        _("Plans"),
+        {
+            "fields": (
+                "budget_min_usd",
+                "budget_max_usd",
+                "countries_display",
+                "travel_window",
+                "travel_companion",
+                "needs_travel_help",
+                "preferred_clinic",
+                "elsewhere_clinic_name",
+                "elsewhere_clinic_website",
+                "records_later",
+            )
+        },
+    ),
 ]
 
 
@@ -152,14 +213,27 @@ def fieldsets_for(*, clinician: bool) -> list[tuple[Any, dict[str, Any]]]:
 class CaseAdmin(ConciergeAdminMixin, SimpleHistoryAdmin):
     change_form_template = "intake/admin/case_change_form.html"
     list_display = (
-        "reference", "alert_display", "patient_display", "age_display", "condition_display",
-        "severity_display", "flags_display", "documents_display", "status", "owner_display",
+        "reference",
+        "alert_display",
+        "patient_display",
+        "age_display",
+        "condition_display",
+        "severity_display",
+        "flags_display",
+        "documents_display",
+        "status",
+        "owner_display",
         "submitted_at",
     )
     list_display_links = ("reference",)
     list_filter = (
-        QueueStatusFilter, FlagFilter, "condition__category", PatientCountryFilter, OwnerFilter,
-        AgeBucketFilter, WaitingFilter,
+        QueueStatusFilter,
+        FlagFilter,
+        "condition__category",
+        PatientCountryFilter,
+        OwnerFilter,
+        AgeBucketFilter,
+        WaitingFilter,
     )
     search_fields = ("reference", "patient__full_name", "patient__email")
     search_help_text = _("Search by case reference, patient name or email.")
@@ -180,9 +254,13 @@ class CaseAdmin(ConciergeAdminMixin, SimpleHistoryAdmin):
     # --- queryset -------------------------------------------------------------
     def get_queryset(self, request: HttpRequest) -> QuerySet[Case]:
         # Per-row subqueries, no GROUP BY over every case (queue.document_count).
-        return super().get_queryset(request).annotate(
-            imaging_count=document_count(IMAGING_TYPES),
-            record_count=document_count(RECORD_TYPES),
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                imaging_count=document_count(IMAGING_TYPES),
+                record_count=document_count(RECORD_TYPES),
+            )
         )
 
     def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[QueueChangeList]:
@@ -217,9 +295,9 @@ class CaseAdmin(ConciergeAdminMixin, SimpleHistoryAdmin):
         # Django's own markup, written directly: Django renders a CheckboxInput widget
         # through the template engine for every row (a quarter of a row's cost).
         return format_html(
-            '<input type="checkbox" name="{}" value="{}" class="action-select" '
-            'aria-label="{}">',
-            helpers.ACTION_CHECKBOX_NAME, str(obj.pk),
+            '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
+            helpers.ACTION_CHECKBOX_NAME,
+            str(obj.pk),
             format_html(str(_("Select this object for an action - {}")), str(obj)),
         )
 
@@ -227,8 +305,9 @@ class CaseAdmin(ConciergeAdminMixin, SimpleHistoryAdmin):
     def alert_display(self, obj: Case) -> str:
         alerts = [b for b in _badges(obj) if b.level == "alert"]
         if obj.has_hard_contraindication and not alerts:
-            return format_html('<span class="sc-badge sc-badge-alert">{}</span>',
-                               _("Hard contraindication"))
+            return format_html(
+                '<span class="sc-badge sc-badge-alert">{}</span>', _("Hard contraindication")
+            )
         return badges_html(alerts) if alerts else ""
 
     @admin.display(description=_("patient"), ordering="patient__full_name")
@@ -281,8 +360,9 @@ class CaseAdmin(ConciergeAdminMixin, SimpleHistoryAdmin):
     @admin.display(description=_("patient"))
     def patient_link(self, obj: Case) -> str:
         url = reverse("admin:intake_patient_change", args=[obj.patient_id])
-        return format_html('<a href="{}">{}</a> &lt;{}&gt;', url, obj.patient.full_name,
-                           obj.patient.email)
+        return format_html(
+            '<a href="{}">{}</a> &lt;{}&gt;', url, obj.patient.full_name, obj.patient.email
+        )
 
     @admin.display(description=_("age"))
     def patient_age(self, obj: Case) -> str:
@@ -327,8 +407,10 @@ class CaseAdmin(ConciergeAdminMixin, SimpleHistoryAdmin):
             return False
         self.message_user(
             request,
-            _("%(count)s case(s) moved to “%(status)s”: %(refs)s.") % {
-                "count": len(done), "status": CaseStatus(to_status).label,
+            _("%(count)s case(s) moved to “%(status)s”: %(refs)s.")
+            % {
+                "count": len(done),
+                "status": CaseStatus(to_status).label,
                 "refs": ", ".join(c.reference for c in done),
             },
             messages.SUCCESS,
@@ -345,8 +427,9 @@ class CaseAdmin(ConciergeAdminMixin, SimpleHistoryAdmin):
 
     def _assign(self, request: HttpRequest, cases: list[Case], owner: User | None) -> bool:
         try:
-            done = cases_assign(cases=cases, owner=owner, acting_user=_user(request),
-                                request=request)
+            done = cases_assign(
+                cases=cases, owner=owner, acting_user=_user(request), request=request
+            )
         except DomainError as exc:
             self.message_user(request, str(exc.message), messages.ERROR)
             return False
@@ -361,8 +444,7 @@ class CaseAdmin(ConciergeAdminMixin, SimpleHistoryAdmin):
     def propose_clinics(self, request: HttpRequest, queryset: QuerySet[Case]) -> Any:
         cases = list(queryset)
         if len(cases) != 1:
-            self.message_user(request, _("Propose clinics for one case at a time."),
-                              messages.ERROR)
+            self.message_user(request, _("Propose clinics for one case at a time."), messages.ERROR)
             return None
         return self._propose(request, cases[0])
 
@@ -383,8 +465,10 @@ class CaseAdmin(ConciergeAdminMixin, SimpleHistoryAdmin):
         else:
             self.message_user(
                 request,
-                _("No vetted clinic meets every requirement. Add clinics by hand or revisit "
-                  "the case."),
+                _(
+                    "No vetted clinic meets every requirement. Add clinics by hand or revisit "
+                    "the case."
+                ),
                 messages.WARNING,
             )
         return HttpResponseRedirect(reverse("admin:intake_proposal_change", args=[proposal.pk]))
@@ -414,10 +498,13 @@ class CaseAdmin(ConciergeAdminMixin, SimpleHistoryAdmin):
         # Not wrapped in admin_view on purpose: anyone who is not concierge staff
         # gets a plain 404, never a login redirect that confirms the URL exists.
         document = staff_document_or_404(
-            user=request.user, case_id=object_id, document_id=document_id  # type: ignore[arg-type]
+            user=request.user,  # type: ignore[arg-type]
+            case_id=object_id,
+            document_id=document_id,
         )
         response = private_file_response(
-            document.file, download_name=document.download_name,
+            document.file,
+            download_name=document.download_name,
             content_type=document.content_type,
         )
         # Logged once the file is open: a missing file is a 404, not a download.
@@ -454,18 +541,25 @@ class CaseAdmin(ConciergeAdminMixin, SimpleHistoryAdmin):
         return HttpResponseRedirect(change_url)
 
     def render_change_form(
-        self, request: HttpRequest, context: dict[str, Any], add: bool = False,
-        change: bool = False, form_url: str = "", obj: Case | None = None,
+        self,
+        request: HttpRequest,
+        context: dict[str, Any],
+        add: bool = False,
+        change: bool = False,
+        form_url: str = "",
+        obj: Case | None = None,
     ) -> TemplateResponse:
         if obj is not None:
             documents = list(obj.documents.all())
-            context.update({
-                "summary": case_summary(obj, documents),
-                "targets": [s for s in TARGET_STATUSES if obj.can_transition_to(s.value)],
-                "triage_url": reverse("admin:intake_case_triage", args=[obj.pk]),
-                "is_mine": obj.owner_id == request.user.pk,
-                "pixels_to_check": [d for d in documents if d.clinic_copy_withheld],
-            })
+            context.update(
+                {
+                    "summary": case_summary(obj, documents),
+                    "targets": [s for s in TARGET_STATUSES if obj.can_transition_to(s.value)],
+                    "triage_url": reverse("admin:intake_case_triage", args=[obj.pk]),
+                    "is_mine": obj.owner_id == request.user.pk,
+                    "pixels_to_check": [d for d in documents if d.clinic_copy_withheld],
+                }
+            )
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
@@ -478,8 +572,10 @@ class CaseAdmin(ConciergeAdminMixin, SimpleHistoryAdmin):
     ) -> Case | None:
         # The change page reads the patient, condition and owner: join them once. Not the
         # queue's document counts (get_queryset): the page lists the documents themselves.
-        queryset = super().get_queryset(request).select_related(
-            "patient", "condition", "owner", "preferred_clinic"
+        queryset = (
+            super()
+            .get_queryset(request)
+            .select_related("patient", "condition", "owner", "preferred_clinic")
         )
         field = Case._meta.pk if from_field is None else Case._meta.get_field(from_field)
         try:

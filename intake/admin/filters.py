@@ -54,7 +54,8 @@ class QueueStatusFilter(admin.SimpleListFilter):
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
         open_states = [
-            (s.value, s.label) for s in CaseStatus
+            (s.value, s.label)
+            for s in CaseStatus
             if s.value not in CLOSED_STATUSES and s != CaseStatus.DRAFT
         ]
         return [
@@ -245,7 +246,9 @@ def countries_with_cases() -> list[str]:
             return [str(code) for (code,) in cursor.fetchall()]
     return list(
         Patient.objects.filter(cases__isnull=False)
-        .order_by().values_list("country", flat=True).distinct()
+        .order_by()
+        .values_list("country", flat=True)
+        .distinct()
     )
 
 

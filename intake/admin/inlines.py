@@ -27,8 +27,14 @@ class CaseDocumentInline(ReadOnlyInline):
     model = CaseDocument
     verbose_name_plural = _("Documents (sanitized; download is logged)")
     fields = (
-        "doc_type", "kind", "size_display", "details", "active_content", "uploaded_at",
-        "channel", "download",
+        "doc_type",
+        "kind",
+        "size_display",
+        "details",
+        "active_content",
+        "uploaded_at",
+        "channel",
+        "download",
     )
     readonly_fields = fields
 
@@ -55,7 +61,8 @@ class CaseDocumentInline(ReadOnlyInline):
             return "-"
         return format_html(
             '<span class="sc-badge sc-badge-caution">{}</span> {}',
-            _("Active content removed"), active_content_label(removed),
+            _("Active content removed"),
+            active_content_label(removed),
         )
 
     @admin.display(description=_("download"))

@@ -42,15 +42,33 @@ class PatientCaseInline(ReadOnlyInline):
 
 @admin.register(Patient)
 class PatientAdmin(ConciergeAdminMixin, SimpleHistoryAdmin):
-    list_display = ("full_name", "email", "age_display", "country", "language", "case_count",
-                    "created_at")
+    list_display = (
+        "full_name",
+        "email",
+        "age_display",
+        "country",
+        "language",
+        "case_count",
+        "created_at",
+    )
     search_fields = ("full_name", "email", "cases__reference")
     search_help_text = _("Search by name, email or case reference.")
     list_filter = ("language",)
     ordering = ("-created_at",)
     readonly_fields = (
-        "full_name", "email", "phone", "date_of_birth", "age_display", "sex", "country",
-        "time_zone", "language", "spoken_languages", "user", "created_at", "updated_at",
+        "full_name",
+        "email",
+        "phone",
+        "date_of_birth",
+        "age_display",
+        "sex",
+        "country",
+        "time_zone",
+        "language",
+        "spoken_languages",
+        "user",
+        "created_at",
+        "updated_at",
     )
     fields = readonly_fields
     inlines = (PatientCaseInline,)
@@ -125,5 +143,6 @@ class AccessTokenAdmin(ConciergeAdminMixin, admin.ModelAdmin):
         except DomainError as exc:
             self.message_user(request, str(exc.message), messages.ERROR)
             return
-        self.message_user(request, _("%(count)s link(s) revoked.") % {"count": total},
-                          messages.SUCCESS)
+        self.message_user(
+            request, _("%(count)s link(s) revoked.") % {"count": total}, messages.SUCCESS
+        )

@@ -13,8 +13,9 @@ from ..models import Case
 from ..services.imaging import document_pixels_clear
 
 
-def pixels_clear_command(model_admin: admin.ModelAdmin[Case], request: HttpRequest,
-                         case: Case) -> None:
+def pixels_clear_command(
+    model_admin: admin.ModelAdmin[Case], request: HttpRequest, case: Case
+) -> None:
     """Run the service for the posted document of ``case``; report the outcome as a message."""
     raw_id = request.POST.get("document_id", "")
     document = case.documents.filter(pk=int(raw_id)).first() if raw_id.isdigit() else None

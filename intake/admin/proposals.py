@@ -123,10 +123,12 @@ class ProposedClinicInline(admin.TabularInline):
         return format_html(
             '<ul class="sc-proposal-reasons">{}</ul>',
             format_html_join(
-                "", '<li class="{}">{}</li>',
+                "",
+                '<li class="{}">{}</li>',
                 (
                     ("sc-reason-ok" if r.get("ok") else "sc-reason-no", reason_display(r))
-                    for r in obj.reasons if isinstance(r, dict)
+                    for r in obj.reasons
+                    if isinstance(r, dict)
                 ),
             ),
         )
@@ -136,7 +138,13 @@ class ProposedClinicInline(admin.TabularInline):
 class ProposalAdmin(ConciergeAdminMixin, SimpleHistoryAdmin):
     change_form_template = "intake/admin/proposal_change_form.html"
     list_display = (
-        "__str__", "case_link", "status", "clinic_count", "created_by", "created_at", "sent_at",
+        "__str__",
+        "case_link",
+        "status",
+        "clinic_count",
+        "created_by",
+        "created_at",
+        "sent_at",
     )
     list_filter = ("status",)
     list_select_related = ("case", "created_by")
@@ -144,7 +152,12 @@ class ProposalAdmin(ConciergeAdminMixin, SimpleHistoryAdmin):
     search_help_text = _("Search by case reference.")
     ordering = ("-created_at",)
     fields = (
-        "case_link", "status", "created_by", "created_at", "sent_by", "sent_at",
+        "case_link",
+        "status",
+        "created_by",
+        "created_at",
+        "sent_by",
+        "sent_at",
         "note_to_patient",
     )
     inlines = (ProposedClinicInline,)
@@ -208,7 +221,9 @@ class ProposalAdmin(ConciergeAdminMixin, SimpleHistoryAdmin):
             formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
         try:
             proposal_curate(
-                proposal=form.instance, curation=curation, acting_user=_user(request),
+                proposal=form.instance,
+                curation=curation,
+                acting_user=_user(request),
                 request=request,
             )
         except DomainError as exc:
@@ -259,15 +274,22 @@ class ProposalAdmin(ConciergeAdminMixin, SimpleHistoryAdmin):
         return HttpResponseRedirect(reverse("admin:intake_proposal_change", args=[proposal.pk]))
 
     def render_change_form(
-        self, request: HttpRequest, context: dict[str, Any], add: bool = False,
-        change: bool = False, form_url: str = "", obj: Proposal | None = None,
+        self,
+        request: HttpRequest,
+        context: dict[str, Any],
+        add: bool = False,
+        change: bool = False,
+        form_url: str = "",
+        obj: Proposal | None = None,
     ) -> TemplateResponse:
         if obj is not None:
             case = Case.objects.select_related("patient", "condition", "owner").get(pk=obj.case_id)
-            context.update({
-                "summary": case_summary(case, list(case.documents.all())),
-                "is_draft": _is_draft(obj),
-                "send_url": reverse("admin:intake_proposal_send", args=[obj.pk]),
-                "case_url": reverse("admin:intake_case_change", args=[case.pk]),
-            })
+            context.update(
+                {
+                    "summary": case_summary(case, list(case.documents.all())),
+                    "is_draft": _is_draft(obj),
+                    "send_url": reverse("admin:intake_proposal_send", args=[obj.pk]),
+                    "case_url": reverse("admin:intake_case_change", args=[case.pk]),
+                }
+            )
         return super().render_change_form(request, context, add, change, form_url, obj)

@@ -40,14 +40,31 @@ class ErasureOpenFilter(admin.SimpleListFilter):
 
 @admin.register(ErasureRequest)
 class ErasureRequestAdmin(ConciergeAdminMixin, admin.ModelAdmin):
-    list_display = ("__str__", "status", "patient_link", "requested_at", "decided_at",
-                    "completed_at")
+    list_display = (
+        "__str__",
+        "status",
+        "patient_link",
+        "requested_at",
+        "decided_at",
+        "completed_at",
+    )
     list_filter = (ErasureOpenFilter, "status")
     list_select_related = ("patient",)
     ordering = ("-requested_at",)
-    fields = ("status", "patient_link", "requested_at", "holds_now", "holds", "decided_at",
-              "decided_by", "completed_at", "counts", "first_case_on", "last_case_on",
-              "reference_hashes")
+    fields = (
+        "status",
+        "patient_link",
+        "requested_at",
+        "holds_now",
+        "holds",
+        "decided_at",
+        "decided_by",
+        "completed_at",
+        "counts",
+        "first_case_on",
+        "last_case_on",
+        "reference_hashes",
+    )
     readonly_fields = fields
     actions = ("carry_out", "cancel")
 
@@ -68,8 +85,9 @@ class ErasureRequestAdmin(ConciergeAdminMixin, admin.ModelAdmin):
         holds = erasure_holds(patient=obj.patient)
         if not holds:
             return str(_("None: the erasure can be carried out."))
-        return format_html("<ul>{}</ul>", format_html_join("", "<li>{}</li>",
-                                                           ((h.message,) for h in holds)))
+        return format_html(
+            "<ul>{}</ul>", format_html_join("", "<li>{}</li>", ((h.message,) for h in holds))
+        )
 
     @admin.action(description=_("Erase these patients' data (refused while a legal hold applies)"))
     def carry_out(self, request: HttpRequest, queryset: QuerySet[ErasureRequest]) -> None:
@@ -86,12 +104,16 @@ class ErasureRequestAdmin(ConciergeAdminMixin, admin.ModelAdmin):
             else:
                 held += 1
         if erased:
-            self.message_user(request, _("%(count)s patient(s) erased.") % {"count": erased},
-                              messages.SUCCESS)
+            self.message_user(
+                request, _("%(count)s patient(s) erased.") % {"count": erased}, messages.SUCCESS
+            )
         if held:
-            self.message_user(request, _(
-                "%(count)s request(s) refused: a legal hold applies (see each request)."
-            ) % {"count": held}, messages.WARNING)
+            self.message_user(
+                request,
+                _("%(count)s request(s) refused: a legal hold applies (see each request).")
+                % {"count": held},
+                messages.WARNING,
+            )
 
     @admin.action(description=_("Cancel these requests (the patient changed their mind)"))
     def cancel(self, request: HttpRequest, queryset: QuerySet[ErasureRequest]) -> None:
@@ -100,22 +122,44 @@ class ErasureRequestAdmin(ConciergeAdminMixin, admin.ModelAdmin):
         for erasure in queryset.filter(status__in=(ErasureStatus.REQUESTED, ErasureStatus.HELD)):
             erasure_cancel(erasure=erasure, acting_user=user, request=request)
             done += 1
-        self.message_user(request, _("%(count)s request(s) cancelled.") % {"count": done},
-                          messages.SUCCESS)
+        self.message_user(
+            request, _("%(count)s request(s) cancelled.") % {"count": done}, messages.SUCCESS
+        )
 
 
 @admin.register(DataExport)
 class DataExportAdmin(ConciergeAdminMixin, admin.ModelAdmin):
     """Read-only: staff see that exports are built and fetched, never their contents."""
 
-    list_display = ("__str__", "case", "status", "requested_at", "ready_at", "expires_at",
-                    "size", "download_count", "failure")
+    list_display = (
+        "__str__",
+        "case",
+        "status",
+        "requested_at",
+        "ready_at",
+        "expires_at",
+        "size",
+        "download_count",
+        "failure",
+    )
     list_filter = ("status",)
     list_select_related = ("case",)
     search_fields = ("case__reference",)
     ordering = ("-requested_at",)
-    fields = ("case", "status", "requested_at", "started_at", "ready_at", "expires_at", "size",
-              "file_count", "record_count", "downloaded_at", "download_count", "failure")
+    fields = (
+        "case",
+        "status",
+        "requested_at",
+        "started_at",
+        "ready_at",
+        "expires_at",
+        "size",
+        "file_count",
+        "record_count",
+        "downloaded_at",
+        "download_count",
+        "failure",
+    )
     readonly_fields = fields
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:

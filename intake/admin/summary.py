@@ -54,7 +54,8 @@ def badges_html(badges: list[Badge], *, limit: int | None = None) -> SafeString:
     alert = str(_("Alert: ")) if any(b.level == "alert" for b in shown) else ""
     labels = [str(b.label) for b in shown]
     html = format_html_join(
-        " ", '<span class="sc-badge sc-badge-{}" title="{}">{}{}</span>',
+        " ",
+        '<span class="sc-badge sc-badge-{}" title="{}">{}{}</span>',
         (
             (b.level, label, alert if b.level == "alert" else "", label)
             for b, label in zip(shown, labels, strict=True)
@@ -130,9 +131,7 @@ def case_summary(case: Case, documents: list[Any]) -> CaseSummary:
         alerts=[b for b in badges if b.level == "alert"],
         imaging=sum(1 for d in documents if d.doc_type in IMAGING_TYPES),
         records=sum(1 for d in documents if d.doc_type in RECORD_TYPES),
-        other_documents=sum(
-            1 for d in documents if d.doc_type not in IMAGING_TYPES | RECORD_TYPES
-        ),
+        other_documents=sum(1 for d in documents if d.doc_type not in IMAGING_TYPES | RECORD_TYPES),
         dicom=sum(1 for d in documents if d.kind == "dicom"),
         budget=budget_label(case),
         countries=countries_label(case),

@@ -34,7 +34,7 @@ IN_PROGRESS_EXPORT_STATUSES = (DataExportStatus.REQUESTED, DataExportStatus.BUIL
 
 @holds_patient_data(subject="case")
 class DataExport(StatusMachine, models.Model):
-    """"Download everything we hold about me": one request and the file it produced."""
+    """ "Download everything we hold about me": one request and the file it produced."""
 
     TRANSITIONS = TransitionTable(
         {

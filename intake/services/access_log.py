@@ -63,6 +63,8 @@ def case_view_record(
 def case_page_view_record(*, case: Case, request: HttpRequest) -> None:
     """Audit the patient opening their own case page (``intake.case_viewed``)."""
     access_record(
-        action="intake.case_viewed", target=case, request=request,
+        action="intake.case_viewed",
+        target=case,
+        request=request,
         data={"reference": case.reference},
     )

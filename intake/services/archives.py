@@ -85,7 +85,10 @@ def study_archive_request(
         current.failure = "expired_before_ready"
         current.save(update_fields=["status", "failure"])
     archive = StudyArchive(
-        case=case, clinic=clinic, requested_by=acting_user, created_at=now,
+        case=case,
+        clinic=clinic,
+        requested_by=acting_user,
+        created_at=now,
         expires_at=now + _lifetime(),
     )
     archive.full_clean()
@@ -166,8 +169,12 @@ def _write_zip(archive: StudyArchive, out: Any) -> _Contents:
                 copy = clinic_dicom_copy(document=document)
             except DeidentificationWithheld as withheld:
                 if not document.pixels_flag:
-                    document_pixels_flag(document=document, reason=withheld.reason,
-                                         clinic=archive.clinic, acting_user=None)
+                    document_pixels_flag(
+                        document=document,
+                        reason=withheld.reason,
+                        clinic=archive.clinic,
+                        acting_user=None,
+                    )
                 contents.withheld.append(document)
                 continue
             except (DeidentificationFailed, FileNotFoundError):
@@ -178,9 +185,14 @@ def _write_zip(archive: StudyArchive, out: Any) -> _Contents:
             contents.included.append(document)
         language = getattr(archive.requested_by, "language", "") or settings.LANGUAGE_CODE
         with translation.override(language):
-            readme = render_to_string("portal_cases/study_archive_readme.txt", {
-                "archive": archive, "case": archive.case, "contents": contents,
-            })
+            readme = render_to_string(
+                "portal_cases/study_archive_readme.txt",
+                {
+                    "archive": archive,
+                    "case": archive.case,
+                    "contents": contents,
+                },
+            )
         zf.writestr(f"{folder}/README.txt", readme)
     return contents
 

@@ -66,9 +66,7 @@ def data_export_request(*, case: Case, request: HttpRequest | None = None) -> Da
         current.transition_to(DataExportStatus.FAILED)
         current.failure = "expired_before_ready"
         current.save(update_fields=["status", "failure"])
-    export = DataExport(
-        patient=patient, case=case, requested_at=now, expires_at=now + BUILD_WINDOW
-    )
+    export = DataExport(patient=patient, case=case, requested_at=now, expires_at=now + BUILD_WINDOW)
     export.full_clean()
     export.save()
     audit_event_record(
@@ -86,9 +84,7 @@ def data_export_request(*, case: Case, request: HttpRequest | None = None) -> Da
 
 
 @transaction.atomic
-def data_export_download_record(
-    *, export: DataExport, request: HttpRequest | None = None
-) -> None:
+def data_export_download_record(*, export: DataExport, request: HttpRequest | None = None) -> None:
     """Count and audit one download by the patient (``intake.data_export_downloaded``)."""
     now = timezone.now()
     DataExport.objects.filter(pk=export.pk).update(download_count=F("download_count") + 1)
@@ -195,8 +191,12 @@ def _finish(export_id: int, stored: str, size: int, contents: ExportContents) ->
         action="intake.data_export_built",
         acting_user=None,
         target=export.case,
-        data={"export_id": export.pk, "files": export.file_count,
-              "records": export.record_count, "bytes": size},
+        data={
+            "export_id": export.pk,
+            "files": export.file_count,
+            "records": export.record_count,
+            "bytes": size,
+        },
     )
     notify(kind=READY_KIND, dedupe_key=f"{READY_KIND}:{export.pk}", about=export)
     return export

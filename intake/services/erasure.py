@@ -102,8 +102,11 @@ def erasure_cancel(
     locked.decided_by = acting_user
     locked.save(update_fields=["status", "decided_at", "decided_by"])
     audit_event_record(
-        action="intake.erasure_cancelled", acting_user=acting_user, target=locked,
-        request=request, data={"erasure_id": locked.pk, "from": old},
+        action="intake.erasure_cancelled",
+        acting_user=acting_user,
+        target=locked,
+        request=request,
+        data={"erasure_id": locked.pk, "from": old},
     )
     return locked
 
@@ -131,8 +134,11 @@ def erasure_carry_out(
         locked.holds = [hold.as_data() for hold in holds]
         locked.save(update_fields=["status", "holds", "decided_at", "decided_by"])
         audit_event_record(
-            action="intake.erasure_held", acting_user=acting_user, target=locked,
-            request=request, data={"erasure_id": locked.pk, "holds": locked.holds},
+            action="intake.erasure_held",
+            acting_user=acting_user,
+            target=locked,
+            request=request,
+            data={"erasure_id": locked.pk, "holds": locked.holds},
         )
         return locked
     _tombstone(locked, patient)
@@ -147,8 +153,11 @@ def erasure_carry_out(
     files = list(done.files)
     transaction.on_commit(lambda: _delete_files(files))
     audit_event_record(
-        action="intake.erasure_completed", acting_user=acting_user, target=locked,
-        request=request, data={"erasure_id": locked.pk, "counts": locked.counts},
+        action="intake.erasure_completed",
+        acting_user=acting_user,
+        target=locked,
+        request=request,
+        data={"erasure_id": locked.pk, "counts": locked.counts},
     )
     return locked
 
@@ -211,7 +220,10 @@ def _silence_outbox(erasure: Erasure, *, emails: set[str], user_id: int | None) 
     now = timezone.now()
     # An in-flight send finds its row no longer "sending" and does not mark it sent.
     rows.filter(status__in=(S.QUEUED, S.FAILED, S.SENDING)).update(
-        status=S.CANCELLED, status_changed_at=now, lease_token="", lease_expires_at=None,
+        status=S.CANCELLED,
+        status_changed_at=now,
+        lease_token="",
+        lease_expires_at=None,
         last_error="erased",
     )
     ids = list(rows.values_list("pk", flat=True))

@@ -73,8 +73,9 @@ def _pk_values(records: Rows, label: str) -> list[Any]:
     return [row[key] for row in records.get(label, []) if key in row]
 
 
-def history_filter(model: type[models.Model], pks: list[Any], case_ids: list[int],
-                   patient_ids: list[int]) -> Q | None:
+def history_filter(
+    model: type[models.Model], pks: list[Any], case_ids: list[int], patient_ids: list[int]
+) -> Q | None:
     """Versions of these rows, and any version pointing at these cases or patients."""
     query = Q(id__in=pks) if pks else Q()
     for f in model._meta.concrete_fields:
@@ -95,8 +96,10 @@ def _add_history(records: Rows) -> None:
         if base not in records:
             continue
         query = history_filter(model, _pk_values(records, base), case_ids, patient_ids)
-        rows = [] if query is None else list(
-            model._default_manager.filter(query).order_by("history_date").values()
+        rows = (
+            []
+            if query is None
+            else list(model._default_manager.filter(query).order_by("history_date").values())
         )
         records[model_label(model)] = rows
 
@@ -137,8 +140,11 @@ def _add_trail(records: Rows, patient: Patient) -> None:
         audit |= Q(actor_id=user_id)
     records[model_label(AuditEvent)] = [
         {
-            "id": e.pk, "created_at": e.created_at, "action": e.action,
-            "actor": _actor_kind(e, user_id), "actor_id": e.actor_id,
+            "id": e.pk,
+            "created_at": e.created_at,
+            "action": e.action,
+            "actor": _actor_kind(e, user_id),
+            "actor_id": e.actor_id,
             "clinic_id": e.data.get("clinic") if isinstance(e.data, dict) else None,
             "target": f"{e.target_type.app_label}.{e.target_type.model}" if e.target_type else "",
             "target_id": e.target_id,
@@ -149,10 +155,18 @@ def _add_trail(records: Rows, patient: Patient) -> None:
     if user_id:
         mail |= Q(recipient_user_id=user_id)
     records[model_label(Notification)] = [
-        {"id": n["id"], "kind": n["kind"], "status": n["status"], "created_at": n["created_at"],
-         "due_at": n["due_at"], "sent_at": n["sent_at"], "about_id": n["about_id"]}
-        for n in Notification.objects.filter(mail).order_by("pk").values(
-            "id", "kind", "status", "created_at", "due_at", "sent_at", "about_id")
+        {
+            "id": n["id"],
+            "kind": n["kind"],
+            "status": n["status"],
+            "created_at": n["created_at"],
+            "due_at": n["due_at"],
+            "sent_at": n["sent_at"],
+            "about_id": n["about_id"],
+        }
+        for n in Notification.objects.filter(mail)
+        .order_by("pk")
+        .values("id", "kind", "status", "created_at", "due_at", "sent_at", "about_id")
     ]
 
 
@@ -188,13 +202,21 @@ def _display(f: models.Field[Any, Any] | None, value: Any, zone: dt.tzinfo) -> s
 
 def _trail_labels() -> dict[str, str]:
     """Names for the trail's columns that are not model fields (in the active language)."""
-    return {"actor": _("by"), "clinic_id": _("clinic number"), "target": _("record"),
-            "about_id": _("about record number")}
+    return {
+        "actor": _("by"),
+        "clinic_id": _("clinic number"),
+        "target": _("record"),
+        "about_id": _("about record number"),
+    }
 
 
 def _actors() -> dict[str, str]:
-    return {"patient": _("you"), "concierge": _("our concierge team"), "clinic": _("a clinic"),
-            "system": _("our system")}
+    return {
+        "patient": _("you"),
+        "concierge": _("our concierge team"),
+        "clinic": _("a clinic"),
+        "system": _("our system"),
+    }
 
 
 def _table(label: str, rows: list[Row], zone: dt.tzinfo) -> dict[str, Any]:
@@ -222,22 +244,31 @@ def render_index(patient: Patient, contents: ExportContents, generated_at: dt.da
     with translation.override(language):
         sections = []
         for source in patient_data_sources():
-            tables = [_table(label, contents.records[label], zone)
-                      for label in source.models if contents.records.get(label)]
+            tables = [
+                _table(label, contents.records[label], zone)
+                for label in source.models
+                if contents.records.get(label)
+            ]
             if tables:
                 sections.append({"title": str(source.label), "tables": tables})
-        trail = [_table(label, contents.records[label], zone)
-                 for label in TRAIL_LABELS if contents.records.get(label)]
-        return render_to_string("intake/rights/export_index.html", {
-            "patient": patient,
-            "language": language,
-            "rtl": translation.get_language_bidi(),
-            "generated": date_format(timezone.localtime(generated_at, zone), "DATETIME_FORMAT"),
-            "sections": sections,
-            "trail": trail,
-            "files": contents.files,
-            "missing": contents.missing,
-        })
+        trail = [
+            _table(label, contents.records[label], zone)
+            for label in TRAIL_LABELS
+            if contents.records.get(label)
+        ]
+        return render_to_string(
+            "intake/rights/export_index.html",
+            {
+                "patient": patient,
+                "language": language,
+                "rtl": translation.get_language_bidi(),
+                "generated": date_format(timezone.localtime(generated_at, zone), "DATETIME_FORMAT"),
+                "sections": sections,
+                "trail": trail,
+                "files": contents.files,
+                "missing": contents.missing,
+            },
+        )
 
 
 # --- the zip ---------------------------------------------------------------------------------
@@ -267,7 +298,9 @@ def write_export_zip(export: DataExport, out: IO[bytes]) -> ExportContents:
             json.dump(payload, text, cls=ExportEncoder, ensure_ascii=False, indent=1)
         zf.writestr("index.html", render_index(patient, contents, now))
         for item in contents.files:
-            with item.file.storage.open(str(item.file.name), "rb") as src, \
-                    zf.open(item.path, "w", force_zip64=True) as dst:
+            with (
+                item.file.storage.open(str(item.file.name), "rb") as src,
+                zf.open(item.path, "w", force_zip64=True) as dst,
+            ):
                 shutil.copyfileobj(src, dst, CHUNK)
     return contents

@@ -39,8 +39,7 @@ class Curation:
 
 def _lock_draft(proposal: Proposal) -> Proposal:
     locked = (
-        Proposal.objects.select_for_update(of=("self",)).select_related("case")
-        .get(pk=proposal.pk)
+        Proposal.objects.select_for_update(of=("self",)).select_related("case").get(pk=proposal.pk)
     )
     if locked.status != ProposalStatus.DRAFT:
         raise DomainError(
@@ -55,8 +54,9 @@ def _check_vetted(clinics: Iterable[Clinic]) -> None:
     ids = {c.pk for c in clinics}
     if not ids:
         return
-    vetted = set(Clinic.objects.filter(pk__in=ids, status=ClinicStatus.VETTED)
-                 .values_list("pk", flat=True))
+    vetted = set(
+        Clinic.objects.filter(pk__in=ids, status=ClinicStatus.VETTED).values_list("pk", flat=True)
+    )
     refused = sorted(c.name for c in clinics if c.pk not in vetted)
     if refused:
         raise DomainError(
@@ -67,7 +67,10 @@ def _check_vetted(clinics: Iterable[Clinic]) -> None:
 
 @transaction.atomic
 def proposal_curate(
-    *, proposal: Proposal, curation: Curation, acting_user: User,
+    *,
+    proposal: Proposal,
+    curation: Curation,
+    acting_user: User,
     request: HttpRequest | None = None,
 ) -> Proposal:
     """Add, remove, reorder and annotate the clinics of a draft proposal.
@@ -105,10 +108,16 @@ def proposal_curate(
         match = score_clinic_for_case(case=case, clinic=clinic)
         next_position += 1
         position = curation.add_positions.get(clinic.pk, next_position)
-        new_items.append(ProposedClinic(
-            proposal=locked, clinic=clinic, offering=match.offering, position=position,
-            score=min(max(match.score, 0), 100), reasons=match.reasons_json(),
-        ))
+        new_items.append(
+            ProposedClinic(
+                proposal=locked,
+                clinic=clinic,
+                offering=match.offering,
+                position=position,
+                score=min(max(match.score, 0), 100),
+                reasons=match.reasons_json(),
+            )
+        )
 
     # Renumber 1..n: the order staff asked for, ties by the earlier row.
     ordered = sorted([*items.values(), *new_items], key=lambda i: (i.position, i.pk or 10**12))
@@ -123,7 +132,9 @@ def proposal_curate(
         locked.save()
 
     audit_event_record(
-        action="intake.proposal_curated", acting_user=acting_user, target=locked.case,
+        action="intake.proposal_curated",
+        acting_user=acting_user,
+        target=locked.case,
         request=request,
         data={
             "proposal_id": locked.pk,
@@ -164,7 +175,8 @@ def proposal_send(
     now = timezone.now()
     previous = list(
         Proposal.objects.select_for_update()
-        .filter(case=case, status=ProposalStatus.SENT).exclude(pk=locked.pk)
+        .filter(case=case, status=ProposalStatus.SENT)
+        .exclude(pk=locked.pk)
     )
     for old in previous:
         old.status = ProposalStatus.SUPERSEDED
@@ -183,7 +195,10 @@ def proposal_send(
             case=case, to_status=CaseStatus.MATCHED, acting_user=acting_user, request=request
         )
     audit_event_record(
-        action="intake.proposal_sent", acting_user=acting_user, target=case, request=request,
+        action="intake.proposal_sent",
+        acting_user=acting_user,
+        target=case,
+        request=request,
         data={
             "reference": case.reference,
             "proposal_id": locked.pk,

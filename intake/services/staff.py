@@ -42,9 +42,10 @@ class BatchRefused(DomainError):
 
 
 def _check_extra_rules(case: Case, to_status: str) -> None:
-    if to_status == CaseStatus.MATCHED and not case.proposals.filter(
-        status=ProposalStatus.SENT
-    ).exists():
+    if (
+        to_status == CaseStatus.MATCHED
+        and not case.proposals.filter(status=ProposalStatus.SENT).exists()
+    ):
         raise DomainError(
             _("A case is matched when a proposal is sent to the patient; send one first."),
             code="no_sent_proposal",
@@ -85,21 +86,33 @@ def _each_or_none(cases: Iterable[Case], apply: Callable[[Case], Case]) -> list[
 
 @transaction.atomic(durable=True)
 def cases_transition(
-    *, cases: Iterable[Case], to_status: str, acting_user: User,
+    *,
+    cases: Iterable[Case],
+    to_status: str,
+    acting_user: User,
     request: HttpRequest | None = None,
 ) -> list[Case]:
     """Move every case to ``to_status`` or none of them (raises BatchRefused)."""
-    return _each_or_none(cases, lambda case: case_transition_checked(
-        case=case, to_status=to_status, acting_user=acting_user, request=request
-    ))
+    return _each_or_none(
+        cases,
+        lambda case: case_transition_checked(
+            case=case, to_status=to_status, acting_user=acting_user, request=request
+        ),
+    )
 
 
 @transaction.atomic(durable=True)
 def cases_assign(
-    *, cases: Iterable[Case], owner: User | None, acting_user: User,
+    *,
+    cases: Iterable[Case],
+    owner: User | None,
+    acting_user: User,
     request: HttpRequest | None = None,
 ) -> list[Case]:
     """Give every case to ``owner`` (None: unassign) or none of them (raises BatchRefused)."""
-    return _each_or_none(cases, lambda case: case_assign_owner(
-        case=case, owner=owner, acting_user=acting_user, request=request
-    ))
+    return _each_or_none(
+        cases,
+        lambda case: case_assign_owner(
+            case=case, owner=owner, acting_user=acting_user, request=request
+        ),
+    )

@@ -51,9 +51,7 @@ def _issue(
     data: dict[str, object] = {"token_id": token.pk, "purpose": purpose}
     if notification is not None:
         data["notification"] = notification.pk
-    audit_event_record(
-        action="intake.link_issued", acting_user=acting_user, target=case, data=data
-    )
+    audit_event_record(action="intake.link_issued", acting_user=acting_user, target=case, data=data)
     return token, raw
 
 
@@ -84,9 +82,7 @@ def access_token_issue(
                 target=case,
                 data={"count": revoked, "purpose": purpose, "notification": notification.pk},
             )
-    return _issue(
-        case=case, purpose=purpose, acting_user=acting_user, notification=notification
-    )[1]
+    return _issue(case=case, purpose=purpose, acting_user=acting_user, notification=notification)[1]
 
 
 @transaction.atomic

@@ -33,9 +33,7 @@ limit_posts = ratelimit(
 )
 limit_links = ratelimit(group="intake.links", key="ip", rate=_link_rate, method="POST", block=False)
 # ``ALL`` is django-ratelimit's sentinel: the string "ALL" would match no method at all.
-limit_token_opens = ratelimit(
-    group="intake.tokens", key="ip", rate="60/m", method=ALL, block=False
-)
+limit_token_opens = ratelimit(group="intake.tokens", key="ip", rate="60/m", method=ALL, block=False)
 
 
 def too_many_requests(request: HttpRequest) -> HttpResponse:

@@ -52,18 +52,19 @@ def case_export_request(request: HttpRequest, reference: str) -> HttpResponse:
     except DomainError as exc:
         messages.error(request, str(exc.message))
     else:
-        messages.success(request, _(
-            "We are preparing your download. It usually takes a few minutes; we will also "
-            "e-mail you when it is ready."
-        ))
+        messages.success(
+            request,
+            _(
+                "We are preparing your download. It usually takes a few minutes; we will also "
+                "e-mail you when it is ready."
+            ),
+        )
     return _back(case)
 
 
 @never_cache
 @require_GET
-def case_export_download(
-    request: HttpRequest, reference: str, token: str
-) -> HttpResponseBase:
+def case_export_download(request: HttpRequest, reference: str, token: str) -> HttpResponseBase:
     case = _case_or_none(request, reference)
     if case is None:
         return link_not_valid(request)
@@ -102,8 +103,11 @@ def case_erasure_request(request: HttpRequest, reference: str) -> HttpResponse:
     except DomainError as exc:
         messages.error(request, str(exc.message))
     else:
-        messages.success(request, _(
-            "We have your request. Our team checks it and erases your data within a month; "
-            "until then this page keeps working."
-        ))
+        messages.success(
+            request,
+            _(
+                "We have your request. Our team checks it and erases your data within a month; "
+                "until then this page keeps working."
+            ),
+        )
     return _back(case)

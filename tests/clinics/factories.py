@@ -137,9 +137,15 @@ class VettingReviewFactory(DjangoModelFactory[VettingReview]):
     clinic = factory.SubFactory(ClinicFactory)
 
 
-def give_badge(clinic: object, *, kinds: tuple[str, ...] = (
-    CredentialKind.MEDICAL_LICENCE, CredentialKind.INSURANCE,
-), **kwargs: object) -> list[Credential]:
+def give_badge(
+    clinic: object,
+    *,
+    kinds: tuple[str, ...] = (
+        CredentialKind.MEDICAL_LICENCE,
+        CredentialKind.INSURANCE,
+    ),
+    **kwargs: object,
+) -> list[Credential]:
     """Current verified credentials of the given kinds for ``clinic``."""
     return [CredentialFactory.create(clinic=clinic, kind=kind, **kwargs) for kind in kinds]
 

@@ -161,7 +161,7 @@ def test_the_clinic_list_is_annotated_not_queried_per_row(
 
 
 def test_credential_expiry_filters(staff_client: Client, personas: Personas) -> None:
-    """"Expired" and "expiring" list what needs action: a credential a renewal replaced is out."""
+    """ "Expired" and "expiring" list what needs action: a credential a renewal replaced is out."""
     today = timezone.localdate()
     expired = CredentialFactory.create(
         clinic=personas.clinic_a, number="EXP-1", expires_on=today - dt.timedelta(days=2)
@@ -170,16 +170,22 @@ def test_credential_expiry_filters(staff_client: Client, personas: Personas) -> 
         clinic=personas.clinic_b, number="SOON-1", expires_on=today + dt.timedelta(days=20)
     )
     CredentialFactory.create(
-        clinic=personas.clinic_a, number="LATER-1", kind=CredentialKind.INSURANCE,
+        clinic=personas.clinic_a,
+        number="LATER-1",
+        kind=CredentialKind.INSURANCE,
         expires_on=today + dt.timedelta(days=200),
     )
     # An old lab certificate, renewed by a newer one of the same kind: nothing to do.
     CredentialFactory.create(
-        clinic=personas.clinic_b, number="RENEWED-OLD", kind=CredentialKind.LAB_CERTIFICATE,
+        clinic=personas.clinic_b,
+        number="RENEWED-OLD",
+        kind=CredentialKind.LAB_CERTIFICATE,
         expires_on=today - dt.timedelta(days=5),
     )
     CredentialFactory.create(
-        clinic=personas.clinic_b, number="RENEWED-NEW", kind=CredentialKind.LAB_CERTIFICATE,
+        clinic=personas.clinic_b,
+        number="RENEWED-NEW",
+        kind=CredentialKind.LAB_CERTIFICATE,
         expires_on=today + dt.timedelta(days=700),
     )
     url = reverse("admin:clinics_credential_changelist")

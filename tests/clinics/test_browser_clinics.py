@@ -52,8 +52,14 @@ def test_a_visitor_filters_the_directory_and_opens_a_profile(
     """
     condition = knee()
     full_clinic(1, condition=condition, country="MX", name="Clínica Uno", slug="clinica-uno")
-    full_clinic(2, condition=condition, country="TH", name="Bangkok Dos", slug="bangkok-dos",
-                languages=["th", "en"])
+    full_clinic(
+        2,
+        condition=condition,
+        country="TH",
+        name="Bangkok Dos",
+        slug="bangkok-dos",
+        languages=["th", "en"],
+    )
     full_clinic(3, condition=condition, country="MX", name="Clínica Tres", slug="clinica-tres")
     hidden_clinic()
     page.goto(f"{live_server.url}/clinics/")
@@ -126,9 +132,15 @@ def test_a_clinic_edits_a_price_and_staff_approve_it_in_the_admin(
     base = live_server.url
     clinic = personas.clinic_a
     give_badge(clinic)
-    offering = cast(Offering, OfferingFactory(
-        clinic=clinic, title="Knee MSC protocol", price_min=Decimal(6000), price_max=Decimal(9000)
-    ))
+    offering = cast(
+        Offering,
+        OfferingFactory(
+            clinic=clinic,
+            title="Knee MSC protocol",
+            price_min=Decimal(6000),
+            price_max=Decimal(9000),
+        ),
+    )
 
     # --- the clinic --------------------------------------------------------------------
     log_in(page, base, personas.clinic_a_staff.email, next_path="/portal/")

@@ -51,7 +51,8 @@ def offering(personas: Personas, knee: Condition) -> Offering:
 
 
 def test_a_price_change_waits_for_staff_and_approval_applies_the_diff(
-    personas: Personas, offering: Offering,
+    personas: Personas,
+    offering: Offering,
     django_capture_on_commit_callbacks: Callable[..., Any],
 ) -> None:
     """
@@ -61,7 +62,8 @@ def test_a_price_change_waits_for_staff_and_approval_applies_the_diff(
          and audit trail all show the change, and the clinic is told once
     """
     cr = change_request_submit(
-        clinic=personas.clinic_a, target=offering,
+        clinic=personas.clinic_a,
+        target=offering,
         changes={"price_min": Decimal("5500"), "price_max": Decimal("8500")},
         acting_user=personas.clinic_a_staff,
     )
@@ -105,7 +107,8 @@ def test_a_currency_change_recomputes_the_usd_equivalent(
     personas: Personas, offering: Offering
 ) -> None:
     cr = change_request_submit(
-        clinic=personas.clinic_a, target=offering,
+        clinic=personas.clinic_a,
+        target=offering,
         changes={"price_currency": "MXN", "price_min": "110000", "price_max": "160000"},
         acting_user=personas.clinic_a_staff,
     )
@@ -115,11 +118,11 @@ def test_a_currency_change_recomputes_the_usd_equivalent(
     assert offering.price_max_usd == Decimal("8800.00")
 
 
-def test_rejection_changes_nothing_and_needs_a_note(
-    personas: Personas, offering: Offering
-) -> None:
+def test_rejection_changes_nothing_and_needs_a_note(personas: Personas, offering: Offering) -> None:
     cr = change_request_submit(
-        clinic=personas.clinic_a, target=offering, changes={"cell_count_millions": "200"},
+        clinic=personas.clinic_a,
+        target=offering,
+        changes={"cell_count_millions": "200"},
         acting_user=personas.clinic_a_staff,
     )
     with pytest.raises(DomainError):
@@ -140,11 +143,17 @@ def test_rejection_changes_nothing_and_needs_a_note(
 def test_it_refuses_system_fields_from_a_clinic_user(
     personas: Personas, offering: Offering, field: str
 ) -> None:
-    value: Any = {"status": OfferingStatus.LIVE, "clinic": personas.clinic_b.pk,
-                  "price_min_usd": "1", "id": 999}[field]
+    value: Any = {
+        "status": OfferingStatus.LIVE,
+        "clinic": personas.clinic_b.pk,
+        "price_min_usd": "1",
+        "id": 999,
+    }[field]
     with pytest.raises(DomainError) as exc:
         change_request_submit(
-            clinic=personas.clinic_a, target=offering, changes={field: value},
+            clinic=personas.clinic_a,
+            target=offering,
+            changes={field: value},
             acting_user=personas.clinic_a_staff,
         )
     assert exc.value.code == "forbidden_field"
@@ -152,13 +161,12 @@ def test_it_refuses_system_fields_from_a_clinic_user(
 
 
 @pytest.mark.parametrize("field", ["status", "review_requested_at", "slug"])
-def test_a_clinic_user_cannot_set_their_own_status_or_queue(
-    personas: Personas, field: str
-) -> None:
+def test_a_clinic_user_cannot_set_their_own_status_or_queue(personas: Personas, field: str) -> None:
     value = {"status": ClinicStatus.VETTED, "review_requested_at": None, "slug": "x"}[field]
     with pytest.raises(DomainError):
         clinic_content_update(
-            target=personas.clinic_a, changes={"description": "New", field: value},
+            target=personas.clinic_a,
+            changes={"description": "New", field: value},
             acting_user=personas.clinic_a_staff,
         )
     personas.clinic_a.refresh_from_db()
@@ -169,11 +177,15 @@ def test_ratings_and_verification_are_not_fields_a_clinic_can_reach(
     personas: Personas,
 ) -> None:
     doctor = DoctorFactory.create(clinic=personas.clinic_a)
-    for changes in ({"verified_by": personas.clinic_a_staff.pk}, {"is_active": True},
-                    {"rating": 5}):
+    for changes in (
+        {"verified_by": personas.clinic_a_staff.pk},
+        {"is_active": True},
+        {"rating": 5},
+    ):
         with pytest.raises(DomainError):
-            clinic_content_update(target=doctor, changes=changes,
-                                  acting_user=personas.clinic_a_staff)
+            clinic_content_update(
+                target=doctor, changes=changes, acting_user=personas.clinic_a_staff
+            )
 
 
 def test_another_clinics_staff_cannot_touch_the_offering(
@@ -181,24 +193,31 @@ def test_another_clinics_staff_cannot_touch_the_offering(
 ) -> None:
     with pytest.raises(PermissionDenied):
         change_request_submit(
-            clinic=personas.clinic_a, target=offering, changes={"sessions": 2},
+            clinic=personas.clinic_a,
+            target=offering,
+            changes={"sessions": 2},
             acting_user=personas.clinic_b_staff,
         )
     with pytest.raises(DomainError) as exc:
         change_request_submit(
-            clinic=personas.clinic_b, target=offering, changes={"sessions": 2},
+            clinic=personas.clinic_b,
+            target=offering,
+            changes={"sessions": 2},
             acting_user=personas.clinic_b_staff,
         )
     assert exc.value.code == "wrong_clinic"
     with pytest.raises(PermissionDenied):
-        clinic_cosmetic_update(target=offering, changes={"title": "Ours now"},
-                               acting_user=personas.clinic_b_staff)
+        clinic_cosmetic_update(
+            target=offering, changes={"title": "Ours now"}, acting_user=personas.clinic_b_staff
+        )
     assert not ChangeRequest.objects.exists()
 
 
 def test_a_clinic_user_cannot_approve(personas: Personas, offering: Offering) -> None:
     cr = change_request_submit(
-        clinic=personas.clinic_a, target=offering, changes={"sessions": 2},
+        clinic=personas.clinic_a,
+        target=offering,
+        changes={"sessions": 2},
         acting_user=personas.clinic_a_staff,
     )
     with pytest.raises(PermissionDenied):
@@ -210,7 +229,8 @@ def test_an_invalid_proposal_is_refused_before_it_queues(
 ) -> None:
     with pytest.raises(ValidationError) as exc:
         change_request_submit(
-            clinic=personas.clinic_a, target=offering,
+            clinic=personas.clinic_a,
+            target=offering,
             changes={"cell_count_millions": None, "volume_ml": "3"},
             acting_user=personas.clinic_a_staff,
         )
@@ -223,8 +243,13 @@ def test_cosmetic_text_goes_live_and_vetted_facts_queue_from_one_form(
 ) -> None:
     result = clinic_content_update(
         target=offering,
-        changes={"title": "Knee MSC, one visit", "included": "Hotel, transfers",
-                 "sessions": 2, "conditions": [knee, back], "cell_type": offering.cell_type},
+        changes={
+            "title": "Knee MSC, one visit",
+            "included": "Hotel, transfers",
+            "sessions": 2,
+            "conditions": [knee, back],
+            "cell_type": offering.cell_type,
+        },
         acting_user=personas.clinic_a_staff,
     )
     offering.refresh_from_db()
@@ -233,7 +258,8 @@ def test_cosmetic_text_goes_live_and_vetted_facts_queue_from_one_form(
     assert offering.sessions == 1
     assert result.change_request is not None
     assert result.change_request.changes == {
-        "sessions": 2, "conditions": sorted([knee.pk, back.pk])
+        "sessions": 2,
+        "conditions": sorted([knee.pk, back.pk]),
     }
     change_request_approve(change_request=result.change_request, acting_user=personas.concierge)
     assert set(offering.conditions.all()) == {knee, back}
@@ -242,7 +268,8 @@ def test_cosmetic_text_goes_live_and_vetted_facts_queue_from_one_form(
 
 def test_an_unchanged_form_queues_nothing(personas: Personas, offering: Offering) -> None:
     result = clinic_content_update(
-        target=offering, changes={"sessions": 1, "price_min": Decimal("6000.00")},
+        target=offering,
+        changes={"sessions": 1, "price_min": Decimal("6000.00")},
         acting_user=personas.clinic_a_staff,
     )
     assert result.change_request is None
@@ -253,11 +280,15 @@ def test_a_second_proposal_merges_with_the_pending_one(
     personas: Personas, offering: Offering
 ) -> None:
     first = change_request_submit(
-        clinic=personas.clinic_a, target=offering, changes={"sessions": 2},
+        clinic=personas.clinic_a,
+        target=offering,
+        changes={"sessions": 2},
         acting_user=personas.clinic_a_staff,
     )
     second = change_request_submit(
-        clinic=personas.clinic_a, target=offering, changes={"price_max": "9500"},
+        clinic=personas.clinic_a,
+        target=offering,
+        changes={"price_max": "9500"},
         acting_user=personas.clinic_a_staff,
     )
     first.refresh_from_db()
@@ -270,7 +301,9 @@ def test_approval_records_fields_that_changed_since_the_proposal(
     personas: Personas, offering: Offering
 ) -> None:
     cr = change_request_submit(
-        clinic=personas.clinic_a, target=offering, changes={"sessions": 3},
+        clinic=personas.clinic_a,
+        target=offering,
+        changes={"sessions": 3},
         acting_user=personas.clinic_a_staff,
     )
     Offering.objects.filter(pk=offering.pk).update(sessions=2)  # a staff edit meanwhile
@@ -287,13 +320,22 @@ def test_a_clinics_new_offering_waits_for_staff_then_goes_live(
     personas: Personas, knee: Condition
 ) -> None:
     data = {
-        "title": "Umbilical cord MSC infusion", "cell_type": "msc",
-        "cell_source": "umbilical_cord", "origin": CellOrigin.ALLOGENEIC,
-        "manipulation": "cultured", "cell_count_millions": "100", "route": "iv",
-        "sessions": 1, "price_currency": "USD", "price_min": "12000", "price_max": "15000",
+        "title": "Umbilical cord MSC infusion",
+        "cell_type": "msc",
+        "cell_source": "umbilical_cord",
+        "origin": CellOrigin.ALLOGENEIC,
+        "manipulation": "cultured",
+        "cell_count_millions": "100",
+        "route": "iv",
+        "sessions": 1,
+        "price_currency": "USD",
+        "price_min": "12000",
+        "price_max": "15000",
     }
     offering, cr = offering_create(
-        clinic=personas.clinic_a, data=data, conditions=[knee],
+        clinic=personas.clinic_a,
+        data=data,
+        conditions=[knee],
         acting_user=personas.clinic_a_staff,
     )
     assert offering.status == OfferingStatus.PENDING
@@ -322,10 +364,20 @@ def test_approving_a_new_offering_the_clinic_withdrew_does_not_publish_it(
     THEN it is refused and the offering stays off the public profile
     """
     offering, cr = offering_create(
-        clinic=personas.clinic_a, conditions=[knee], acting_user=personas.clinic_a_staff,
-        data={"title": "Fat MSC", "cell_type": "msc", "cell_source": "adipose",
-              "origin": "autologous", "manipulation": "minimal", "volume_ml": "8",
-              "route": "joint", "price_min": "3000", "price_max": "4000"},
+        clinic=personas.clinic_a,
+        conditions=[knee],
+        acting_user=personas.clinic_a_staff,
+        data={
+            "title": "Fat MSC",
+            "cell_type": "msc",
+            "cell_source": "adipose",
+            "origin": "autologous",
+            "manipulation": "minimal",
+            "volume_ml": "8",
+            "route": "joint",
+            "price_min": "3000",
+            "price_max": "4000",
+        },
     )
     assert cr is not None
     offering_withdraw(offering=offering, acting_user=personas.clinic_a_staff)
@@ -342,13 +394,25 @@ def test_editing_a_pending_new_offering_updates_it_in_place(
     personas: Personas, knee: Condition
 ) -> None:
     offering, cr = offering_create(
-        clinic=personas.clinic_a, conditions=[knee], acting_user=personas.clinic_a_staff,
-        data={"title": "Fat MSC", "cell_type": "msc", "cell_source": "adipose",
-              "origin": "autologous", "manipulation": "minimal", "volume_ml": "8",
-              "route": "joint", "price_min": "3000", "price_max": "4000"},
+        clinic=personas.clinic_a,
+        conditions=[knee],
+        acting_user=personas.clinic_a_staff,
+        data={
+            "title": "Fat MSC",
+            "cell_type": "msc",
+            "cell_source": "adipose",
+            "origin": "autologous",
+            "manipulation": "minimal",
+            "volume_ml": "8",
+            "route": "joint",
+            "price_min": "3000",
+            "price_max": "4000",
+        },
     )
     again = change_request_submit(
-        clinic=personas.clinic_a, target=offering, changes={"price_max": "4500"},
+        clinic=personas.clinic_a,
+        target=offering,
+        changes={"price_max": "4500"},
         acting_user=personas.clinic_a_staff,
     )
     offering.refresh_from_db()
@@ -362,16 +426,23 @@ def test_a_clinic_cannot_create_an_offering_with_a_status(
 ) -> None:
     with pytest.raises(DomainError):
         offering_create(
-            clinic=personas.clinic_a, conditions=[knee], acting_user=personas.clinic_a_staff,
+            clinic=personas.clinic_a,
+            conditions=[knee],
+            acting_user=personas.clinic_a_staff,
             data={"title": "x", "status": "live"},
         )
 
 
 def test_a_proposed_doctor_joins_the_team_after_approval(personas: Personas) -> None:
     doctor, cr = doctor_propose(
-        clinic=personas.clinic_a, acting_user=personas.clinic_a_staff,
-        data={"full_name": "Dra. Lucía Herrera", "speciality": "Sports medicine",
-              "licence_number": "CED-884512", "licence_authority": "SEP"},
+        clinic=personas.clinic_a,
+        acting_user=personas.clinic_a_staff,
+        data={
+            "full_name": "Dra. Lucía Herrera",
+            "speciality": "Sports medicine",
+            "licence_number": "CED-884512",
+            "licence_authority": "SEP",
+        },
     )
     assert not doctor.is_active
     assert cr is not None
@@ -379,7 +450,9 @@ def test_a_proposed_doctor_joins_the_team_after_approval(personas: Personas) -> 
     doctor.refresh_from_db()
     assert doctor.is_active and doctor.verified_by == personas.concierge
     renamed = change_request_submit(
-        clinic=personas.clinic_a, target=doctor, changes={"licence_number": "CED-000001"},
+        clinic=personas.clinic_a,
+        target=doctor,
+        changes={"licence_number": "CED-000001"},
         acting_user=personas.clinic_a_staff,
     )
     assert renamed.kind == ChangeRequestKind.UPDATE
@@ -389,8 +462,11 @@ def test_a_proposed_doctor_joins_the_team_after_approval(personas: Personas) -> 
 def test_clinic_vetted_facts_queue_and_contact_details_go_live(personas: Personas) -> None:
     result = clinic_content_update(
         target=personas.clinic_a,
-        changes={"city": "Zapopan", "contact_email": "care@alfa.example",
-                 "languages": ["es", "en", "fr"]},
+        changes={
+            "city": "Zapopan",
+            "contact_email": "care@alfa.example",
+            "languages": ["es", "en", "fr"],
+        },
         acting_user=personas.clinic_a_staff,
     )
     clinic = Clinic.objects.get(pk=personas.clinic_a.pk)

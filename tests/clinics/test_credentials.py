@@ -29,9 +29,13 @@ TODAY = dt.date(2026, 11, 23)
 
 def _upload(personas: Personas, uploaded: object, **overrides: object) -> Credential:
     kwargs: dict[str, object] = {
-        "clinic": personas.clinic_a, "kind": CredentialKind.LAB_CERTIFICATE,
-        "issuer": "COFEPRIS", "number": "GMP-2026-118", "issued_on": TODAY - dt.timedelta(days=30),
-        "expires_on": TODAY + dt.timedelta(days=700), "uploaded_file": uploaded,
+        "clinic": personas.clinic_a,
+        "kind": CredentialKind.LAB_CERTIFICATE,
+        "issuer": "COFEPRIS",
+        "number": "GMP-2026-118",
+        "issued_on": TODAY - dt.timedelta(days=30),
+        "expires_on": TODAY + dt.timedelta(days=700),
+        "uploaded_file": uploaded,
         "acting_user": personas.clinic_a_staff,
     }
     kwargs.update(overrides)
@@ -127,9 +131,12 @@ def test_the_size_cap_comes_from_the_setting(
 ) -> None:
     settings.CLINIC_DOCUMENT_MAX_BYTES = 1024  # type: ignore[attr-defined]
     with pytest.raises(UploadRejected) as exc:
-        _upload(personas, SimpleUploadedFile(
-            "c.pdf", simple_pdf("Certificate", ["line"] * 80), "application/pdf"
-        ))
+        _upload(
+            personas,
+            SimpleUploadedFile(
+                "c.pdf", simple_pdf("Certificate", ["line"] * 80), "application/pdf"
+            ),
+        )
     assert exc.value.code == "too_large"
 
 
@@ -137,15 +144,21 @@ def test_bad_dates_are_refused_before_the_file_is_stored(
     personas: Personas, private_media_root: Path
 ) -> None:
     with pytest.raises(Exception, match=r"clinics_credential_expires_after_issue|expire"):
-        _upload(personas, SimpleUploadedFile("c.pdf", simple_pdf("C", []), "application/pdf"),
-                expires_on=TODAY - dt.timedelta(days=400))
+        _upload(
+            personas,
+            SimpleUploadedFile("c.pdf", simple_pdf("C", []), "application/pdf"),
+            expires_on=TODAY - dt.timedelta(days=400),
+        )
     assert _stored_files(private_media_root) == []
 
 
 def test_another_clinics_staff_cannot_upload_to_this_clinic(personas: Personas) -> None:
     with pytest.raises(PermissionDenied):
-        _upload(personas, SimpleUploadedFile("c.pdf", simple_pdf("C", []), "application/pdf"),
-                acting_user=personas.clinic_b_staff)
+        _upload(
+            personas,
+            SimpleUploadedFile("c.pdf", simple_pdf("C", []), "application/pdf"),
+            acting_user=personas.clinic_b_staff,
+        )
 
 
 def test_staff_verification_makes_a_credential_count(personas: Personas) -> None:
@@ -166,8 +179,11 @@ def test_a_rejection_says_why(personas: Personas) -> None:
     credential = CredentialFactory.create(clinic=personas.clinic_a, kind=CredentialKind.INSURANCE)
     with pytest.raises(DomainError):
         credential_reject(credential=credential, acting_user=personas.concierge, note="")
-    credential_reject(credential=credential, acting_user=personas.concierge,
-                      note="Policy does not cover stem-cell procedures")
+    credential_reject(
+        credential=credential,
+        acting_user=personas.concierge,
+        note="Policy does not cover stem-cell procedures",
+    )
     credential.refresh_from_db()
     assert credential.status == CredentialStatus.REJECTED
     assert not credential.is_current()

@@ -23,8 +23,13 @@ pytestmark = pytest.mark.django_db
 
 
 def _counts() -> tuple[int, ...]:
-    return (Clinic.objects.count(), Offering.objects.count(), Credential.objects.count(),
-            Review.objects.count(), ChangeRequest.objects.count())
+    return (
+        Clinic.objects.count(),
+        Offering.objects.count(),
+        Credential.objects.count(),
+        Review.objects.count(),
+        ChangeRequest.objects.count(),
+    )
 
 
 def test_the_demo_is_realistic_and_idempotent() -> None:
@@ -39,7 +44,16 @@ def test_the_demo_is_realistic_and_idempotent() -> None:
     public = Clinic.objects.public()
     assert public.count() == 12
     assert set(public.values_list("country", flat=True)) == {
-        "MX", "CO", "CR", "PA", "TH", "JP", "KR", "MY", "AE"}
+        "MX",
+        "CO",
+        "CR",
+        "PA",
+        "TH",
+        "JP",
+        "KR",
+        "MY",
+        "AE",
+    }
     assert Clinic.objects.get(status=ClinicStatus.UNDER_REVIEW).name.startswith("Cartagena")
 
     prices = Offering.objects.live().aggregate(lo=Min("price_min_usd"), hi=Max("price_max_usd"))
@@ -62,7 +76,8 @@ def test_demo_credential_documents_are_real_pdfs() -> None:
     assert credential is not None
     with credential.document.open("rb") as handle:
         body = handle.read()
-    sanitized = sanitize_upload(SimpleUploadedFile("c.pdf", body),
-                                allowed=frozenset({FileKind.PDF}), max_bytes=1_000_000)
+    sanitized = sanitize_upload(
+        SimpleUploadedFile("c.pdf", body), allowed=frozenset({FileKind.PDF}), max_bytes=1_000_000
+    )
     with sanitized:
         assert sanitized.kind == FileKind.PDF

@@ -89,7 +89,8 @@ class TestSweep:
         assert sorted(Notification.objects.values_list("dedupe_key", flat=True)) == sorted(
             f"clinics.credential_notice:{notice_id}:{address}"
             for address in (
-                personas.clinic_a_staff.email.lower(), "admin@alfa.example",
+                personas.clinic_a_staff.email.lower(),
+                "admin@alfa.example",
                 settings.CONCIERGE_EMAIL.lower(),
             )
         )

@@ -38,8 +38,10 @@ NOV_1 = date_format(REFERENCE_RATES_ON, "DATE_FORMAT")
 
 def pesos(personas: Personas, low: str = "110000", high: str = "160000") -> Offering:
     offering: Offering = OfferingFactory.create(
-        clinic=personas.clinic_a, price_currency="MXN",
-        price_min=Decimal(low), price_max=Decimal(high),
+        clinic=personas.clinic_a,
+        price_currency="MXN",
+        price_min=Decimal(low),
+        price_max=Decimal(high),
     )
     return offering
 
@@ -64,10 +66,12 @@ def test_a_provider_wins_and_staff_rates_cover_what_it_lacks(
 ) -> None:
     settings.FIXER_ACCESS_KEY = "test-key"
     fixer = ExchangeBackend.objects.create(name="fixer.io", base_currency="EUR")
-    Rate.objects.bulk_create([  # EUR-based, as Fixer's free plan answers: via USD
-        Rate(backend=fixer, currency="USD", value=Decimal("1.10")),
-        Rate(backend=fixer, currency="MXN", value=Decimal("22.00")),
-    ])
+    Rate.objects.bulk_create(
+        [  # EUR-based, as Fixer's free plan answers: via USD
+            Rate(backend=fixer, currency="USD", value=Decimal("1.10")),
+            Rate(backend=fixer, currency="MXN", value=Decimal("22.00")),
+        ]
+    )
     rates = current_rates()
     assert rates.rate("MXN") == Decimal("0.05")  # 1.10 / 22.00 USD per peso
     assert rates.rate("EUR") == Decimal("1.10")
@@ -82,7 +86,8 @@ def test_a_price_in_a_currency_without_a_rate_is_refused_with_a_clear_message(
     offering: Offering = OfferingFactory.create(clinic=personas.clinic_a)
     with pytest.raises(DomainError) as error:
         change_request_submit(
-            clinic=personas.clinic_a, target=offering,
+            clinic=personas.clinic_a,
+            target=offering,
             changes={"price_currency": "THB", "price_min": "200000", "price_max": "300000"},
             acting_user=personas.clinic_a_staff,
         )
@@ -97,7 +102,9 @@ def oxr_answer(**rates: str) -> bytes:
 
 
 def test_the_job_fetches_the_providers_rates_and_reprices_every_offering(
-    personas: Personas, exchange_rates: UsdRates, settings: Any,
+    personas: Personas,
+    exchange_rates: UsdRates,
+    settings: Any,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     offering = pesos(personas)
@@ -110,12 +117,15 @@ def test_the_job_fetches_the_providers_rates_and_reprices_every_offering(
 
     monkeypatch.setattr(OpenExchangeRatesBackend, "get_response", answer)
     result = exchange_rates_refresh()
-    assert asked == [{"key": "test-app-id", "app_id": "test-app-id", "base": "USD",
-                      "base_currency": "USD"}]
+    assert asked == [
+        {"key": "test-app-id", "app_id": "test-app-id", "base": "USD", "base_currency": "USD"}
+    ]
     assert (result.source, result.currencies, result.repriced) == ("openexchangerates.org", 3, 1)
     offering.refresh_from_db()
-    assert (offering.price_min_usd, offering.price_max_usd) == (Decimal("5500.00"),
-                                                                Decimal("8000.00"))
+    assert (offering.price_min_usd, offering.price_max_usd) == (
+        Decimal("5500.00"),
+        Decimal("8000.00"),
+    )
     assert offering.price_usd_rate_on == timezone.localdate()
     event = AuditEvent.objects.get(action="clinics.exchange_rates.fetched")
     assert event.data["repriced"] == 1
@@ -140,6 +150,7 @@ def test_the_task_retries_a_provider_outage_and_logs_a_wrong_key(
         def refresh() -> None:
             calls.append(code)
             raise HTTPError("https://rates.example/", code, "no", None, None)  # type: ignore[arg-type]
+
         return refresh
 
     monkeypatch.setattr("clinics.services.rates.exchange_rates_refresh", failing(503))
@@ -163,17 +174,25 @@ def test_staff_enter_a_rate_in_the_admin_and_every_offering_follows(
     offering = pesos(personas, "100000", "150000")
     ExchangeBackend.objects.filter(name=STAFF_BACKEND).delete()  # a fresh install: no rates
     client.force_login(personas.concierge)
-    response = client.post(reverse("admin:clinics_exchangeratesource_add"), {
-        "rates-TOTAL_FORMS": "1", "rates-INITIAL_FORMS": "0",
-        "rates-MIN_NUM_FORMS": "0", "rates-MAX_NUM_FORMS": "1000",
-        "rates-0-currency": "MXN", "rates-0-value": "20",
-    }, follow=True)
+    response = client.post(
+        reverse("admin:clinics_exchangeratesource_add"),
+        {
+            "rates-TOTAL_FORMS": "1",
+            "rates-INITIAL_FORMS": "0",
+            "rates-MIN_NUM_FORMS": "0",
+            "rates-MAX_NUM_FORMS": "1000",
+            "rates-0-currency": "MXN",
+            "rates-0-value": "20",
+        },
+        follow=True,
+    )
     assert response.status_code == 200
     assert "1 offering prices recomputed in US dollars" in response.content.decode()
     assert Rate.objects.get(backend_id=STAFF_BACKEND, currency="MXN").value == Decimal("20")
     offering.refresh_from_db()
     assert (offering.price_min_usd, offering.price_usd_rate_on) == (
-        Decimal("5000.00"), timezone.localdate()
+        Decimal("5000.00"),
+        timezone.localdate(),
     )
     assert AuditEvent.objects.filter(action="clinics.exchange_rates.edited").exists()
 
@@ -231,10 +250,17 @@ def test_matching_shows_the_rate_day_behind_a_budget_overlap(
     personas: Personas, exchange_rates: UsdRates
 ) -> None:
     offering = pesos(personas)
-    needs = CaseNeeds(condition_id=None, countries=None, budget_min=None, budget_max=10000,
-                      languages=frozenset(), preferred_clinic_id=None)
-    [budget] = [r for r in score_offering(needs, offering.clinic, offering).reasons
-                if r.code == "budget"]
+    needs = CaseNeeds(
+        condition_id=None,
+        countries=None,
+        budget_min=None,
+        budget_max=10000,
+        languages=frozenset(),
+        preferred_clinic_id=None,
+    )
+    [budget] = [
+        r for r in score_offering(needs, offering.clinic, offering).reasons if r.code == "budget"
+    ]
     stored = budget.as_json()
     assert (stored["detail"], stored["rate_on"]) == ("USD 6,050 - USD 8,800", "2026-11-01")
     assert reason_display(stored) == (

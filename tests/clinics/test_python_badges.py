@@ -26,8 +26,11 @@ from .factories import CredentialFactory, OfferingFactory
 pytestmark = pytest.mark.django_db
 
 ALL_KINDS = (
-    CredentialKind.MEDICAL_LICENCE, CredentialKind.INSURANCE, CredentialKind.LAB_CERTIFICATE,
-    CredentialKind.CELL_QUALITY, CredentialKind.DONOR_SCREENING,
+    CredentialKind.MEDICAL_LICENCE,
+    CredentialKind.INSURANCE,
+    CredentialKind.LAB_CERTIFICATE,
+    CredentialKind.CELL_QUALITY,
+    CredentialKind.DONOR_SCREENING,
 )
 
 
@@ -44,14 +47,19 @@ def test_python_offering_badges_match_the_sql_annotation(missing: str | None) ->
         if kind != missing:
             CredentialFactory.create(clinic=clinic, kind=kind)
     CredentialFactory.create(  # expired: must count on neither side
-        clinic=clinic, kind=missing or CredentialKind.INSURANCE,
+        clinic=clinic,
+        kind=missing or CredentialKind.INSURANCE,
         expires_on=today - dt.timedelta(days=1),
     )
     for origin in (CellOrigin.AUTOLOGOUS, CellOrigin.ALLOGENEIC):
         OfferingFactory.create(clinic=clinic, origin=origin)
         OfferingFactory.create(
-            clinic=clinic, origin=origin, manipulation=Manipulation.MINIMAL,
-            cell_count_millions=None, volume_ml=Decimal("60"), cell_source=CellSource.BONE_MARROW,
+            clinic=clinic,
+            origin=origin,
+            manipulation=Manipulation.MINIMAL,
+            cell_count_millions=None,
+            volume_ml=Decimal("60"),
+            cell_source=CellSource.BONE_MARROW,
         )
     for day in (today, today - dt.timedelta(days=2)):
         kinds = current_kinds(Credential.objects.current(day).filter(clinic=clinic))

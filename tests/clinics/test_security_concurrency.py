@@ -61,15 +61,21 @@ def test_two_staff_approving_the_same_request_at_once_apply_it_once(
     personas: Personas,
 ) -> None:
     condition = ConditionFactory.create(name="Knee race", slug="knee-race")
-    offering = OfferingFactory.create(clinic=personas.clinic_a, conditions=[condition],
-                                      price_max=Decimal("9000"))
+    offering = OfferingFactory.create(
+        clinic=personas.clinic_a, conditions=[condition], price_max=Decimal("9000")
+    )
     cr = change_request_submit(
-        clinic=personas.clinic_a, target=offering, changes={"price_max": "9500"},
+        clinic=personas.clinic_a,
+        target=offering,
+        changes={"price_max": "9500"},
         acting_user=personas.clinic_a_staff,
     )
 
-    results = _race(lambda: change_request_approve(
-        change_request=ChangeRequest.objects.get(pk=cr.pk), acting_user=personas.concierge))
+    results = _race(
+        lambda: change_request_approve(
+            change_request=ChangeRequest.objects.get(pk=cr.pk), acting_user=personas.concierge
+        )
+    )
 
     assert sum(isinstance(r, ChangeRequest) for r in results) == 1
     assert [getattr(r, "code", None) for r in results if isinstance(r, Exception)] == [
@@ -90,10 +96,16 @@ def test_two_workers_running_the_daily_check_and_the_send_at_once_mail_once(
     personas.clinic_a.contact_email = "admin@alfa.example"
     personas.clinic_a.save()
     today = timezone.localdate()
-    CredentialFactory.create(clinic=personas.clinic_a, kind=CredentialKind.MEDICAL_LICENCE,
-                             expires_on=today - dt.timedelta(days=1))
-    CredentialFactory.create(clinic=personas.clinic_a, kind=CredentialKind.INSURANCE,
-                             expires_on=today + dt.timedelta(days=10))
+    CredentialFactory.create(
+        clinic=personas.clinic_a,
+        kind=CredentialKind.MEDICAL_LICENCE,
+        expires_on=today - dt.timedelta(days=1),
+    )
+    CredentialFactory.create(
+        clinic=personas.clinic_a,
+        kind=CredentialKind.INSURANCE,
+        expires_on=today + dt.timedelta(days=10),
+    )
 
     sweeps = _race(lambda: credential_expiry_sweep(on=today))
     assert not [s for s in sweeps if isinstance(s, Exception)], sweeps

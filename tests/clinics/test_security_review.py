@@ -44,7 +44,9 @@ pytestmark = pytest.mark.django_db
 
 def _propose_price(personas: Personas, offering: Offering, price_max: str) -> ChangeRequest:
     return change_request_submit(
-        clinic=personas.clinic_a, target=offering, changes={"price_max": price_max},
+        clinic=personas.clinic_a,
+        target=offering,
+        changes={"price_max": price_max},
         acting_user=personas.clinic_a_staff,
     )
 
@@ -60,8 +62,9 @@ def test_bulk_approve_refuses_a_request_whose_published_value_changed_since_prop
     """GIVEN a clinic proposes price_max 9500 while 9000 is published
     WHEN staff later publish 12000 themselves and someone bulk-approves the old request
     THEN nothing is applied: the newer staff edit is not silently overwritten."""
-    offering = OfferingFactory.create(clinic=personas.clinic_a, conditions=[knee],
-                                      price_max=Decimal("9000"))
+    offering = OfferingFactory.create(
+        clinic=personas.clinic_a, conditions=[knee], price_max=Decimal("9000")
+    )
     cr = _propose_price(personas, offering, "9500")
     Offering.objects.filter(pk=offering.pk).update(price_max=Decimal("12000"))
 
@@ -76,8 +79,9 @@ def test_bulk_approve_refuses_a_request_whose_published_value_changed_since_prop
 def test_the_change_page_shows_the_newer_value_and_approving_what_was_shown_applies_it(
     client: Client, personas: Personas, knee: Condition
 ) -> None:
-    offering = OfferingFactory.create(clinic=personas.clinic_a, conditions=[knee],
-                                      price_max=Decimal("9000"))
+    offering = OfferingFactory.create(
+        clinic=personas.clinic_a, conditions=[knee], price_max=Decimal("9000")
+    )
     cr = _propose_price(personas, offering, "9500")
     Offering.objects.filter(pk=offering.pk).update(price_max=Decimal("12000"))
     client.force_login(personas.concierge)
@@ -85,8 +89,9 @@ def test_the_change_page_shows_the_newer_value_and_approving_what_was_shown_appl
     page = client.get(reverse("admin:clinics_changerequest_change", args=[cr.pk]))
     html = page.content.decode()
     assert "12000" in html and "changed since proposed" in html
-    client.post(_decide_url(cr), {"decision": "approve",
-                                  "reviewed": page.context["reviewed_fingerprint"]})
+    client.post(
+        _decide_url(cr), {"decision": "approve", "reviewed": page.context["reviewed_fingerprint"]}
+    )
 
     assert Offering.objects.get(pk=offering.pk).price_max == Decimal("9500")
     event = AuditEvent.objects.get(action="clinics.change_request.approved")
@@ -96,15 +101,17 @@ def test_the_change_page_shows_the_newer_value_and_approving_what_was_shown_appl
 def test_approve_refuses_when_a_published_value_changed_after_the_page_was_opened(
     client: Client, personas: Personas, knee: Condition
 ) -> None:
-    offering = OfferingFactory.create(clinic=personas.clinic_a, conditions=[knee],
-                                      price_max=Decimal("9000"))
+    offering = OfferingFactory.create(
+        clinic=personas.clinic_a, conditions=[knee], price_max=Decimal("9000")
+    )
     cr = _propose_price(personas, offering, "9500")
     client.force_login(personas.concierge)
     page = client.get(reverse("admin:clinics_changerequest_change", args=[cr.pk]))
     Offering.objects.filter(pk=offering.pk).update(price_max=Decimal("12000"))
 
-    client.post(_decide_url(cr), {"decision": "approve",
-                                  "reviewed": page.context["reviewed_fingerprint"]})
+    client.post(
+        _decide_url(cr), {"decision": "approve", "reviewed": page.context["reviewed_fingerprint"]}
+    )
 
     assert Offering.objects.get(pk=offering.pk).price_max == Decimal("12000")
     assert ChangeRequest.objects.get(pk=cr.pk).is_pending
@@ -129,23 +136,29 @@ def test_a_new_offering_amended_after_staff_opened_it_is_not_published_unseen(
     WHEN the clinic amends it to 900 million before staff click approve
     THEN approving what was shown publishes nothing."""
     offering = OfferingFactory.create(
-        clinic=personas.clinic_a, conditions=[knee], status=OfferingStatus.PENDING,
+        clinic=personas.clinic_a,
+        conditions=[knee],
+        status=OfferingStatus.PENDING,
         cell_count_millions=Decimal("20"),
     )
     from clinics.services.changes import create_request_for_new
 
-    cr = create_request_for_new(clinic=personas.clinic_a, target=offering,
-                                acting_user=personas.clinic_a_staff)
+    cr = create_request_for_new(
+        clinic=personas.clinic_a, target=offering, acting_user=personas.clinic_a_staff
+    )
     client.force_login(personas.concierge)
     page = client.get(reverse("admin:clinics_changerequest_change", args=[cr.pk]))
     amended = change_request_submit(
-        clinic=personas.clinic_a, target=offering, changes={"cell_count_millions": "900"},
+        clinic=personas.clinic_a,
+        target=offering,
+        changes={"cell_count_millions": "900"},
         acting_user=personas.clinic_a_staff,
     )
     assert amended.pk == cr.pk  # amended in place, still pending
 
-    client.post(_decide_url(cr), {"decision": "approve",
-                                  "reviewed": page.context["reviewed_fingerprint"]})
+    client.post(
+        _decide_url(cr), {"decision": "approve", "reviewed": page.context["reviewed_fingerprint"]}
+    )
 
     assert Offering.objects.get(pk=offering.pk).status == OfferingStatus.PENDING
     fresh = client.get(reverse("admin:clinics_changerequest_change", args=[cr.pk]))
@@ -168,7 +181,8 @@ def test_approve_refuses_a_request_carrying_a_field_outside_the_vetted_allow_lis
 ) -> None:
     offering = OfferingFactory.create(clinic=personas.clinic_a, conditions=[knee])
     cr = ChangeRequest.objects.create(
-        clinic=personas.clinic_a, target=offering,
+        clinic=personas.clinic_a,
+        target=offering,
         changes={"price_max": "9500", "clinic": personas.clinic_b.pk, "status": "live"},
         original={"price_max": "9000", "clinic": personas.clinic_a.pk, "status": "live"},
     )
@@ -183,11 +197,14 @@ def test_approve_refuses_a_request_carrying_a_field_outside_the_vetted_allow_lis
 def test_approve_refuses_a_request_whose_target_belongs_to_another_clinic(
     personas: Personas, knee: Condition
 ) -> None:
-    b_offering = OfferingFactory.create(clinic=personas.clinic_b, conditions=[knee],
-                                        price_max=Decimal("9000"))
+    b_offering = OfferingFactory.create(
+        clinic=personas.clinic_b, conditions=[knee], price_max=Decimal("9000")
+    )
     cr = ChangeRequest.objects.create(
-        clinic=personas.clinic_a, target=b_offering,
-        changes={"price_max": "1"}, original={"price_max": "9000"},
+        clinic=personas.clinic_a,
+        target=b_offering,
+        changes={"price_max": "1"},
+        original={"price_max": "9000"},
     )
 
     with pytest.raises(DomainError) as exc:
@@ -247,15 +264,26 @@ def test_staff_who_belong_to_the_clinic_propose_like_clinic_users(
     insider: Personas, knee: Condition
 ) -> None:
     offering, cr = offering_create(
-        clinic=insider.clinic_a, acting_user=insider.concierge, conditions=[knee],
-        data={"title": "Insider MSC", "cell_type": "msc", "cell_source": "adipose",
-              "origin": "autologous", "manipulation": "cultured",
-              "cell_count_millions": Decimal("50"), "route": "iv", "sessions": 1,
-              "price_currency": "USD", "price_min": Decimal("1000"),
-              "price_max": Decimal("2000")},
+        clinic=insider.clinic_a,
+        acting_user=insider.concierge,
+        conditions=[knee],
+        data={
+            "title": "Insider MSC",
+            "cell_type": "msc",
+            "cell_source": "adipose",
+            "origin": "autologous",
+            "manipulation": "cultured",
+            "cell_count_millions": Decimal("50"),
+            "route": "iv",
+            "sessions": 1,
+            "price_currency": "USD",
+            "price_min": Decimal("1000"),
+            "price_max": Decimal("2000"),
+        },
     )
     doctor, doctor_cr = doctor_propose(
-        clinic=insider.clinic_a, acting_user=insider.concierge,
+        clinic=insider.clinic_a,
+        acting_user=insider.concierge,
         data={"full_name": "Dr. Insider", "speciality": "Ortho", "licence_number": "X1"},
     )
 
@@ -275,8 +303,9 @@ def test_a_suspended_or_rejected_clinics_staff_cannot_edit_propose_or_reply(
     user = personas.clinic_a_staff
 
     for call in (
-        lambda: clinic_content_update(target=personas.clinic_a,
-                                      changes={"description": "Now open"}, acting_user=user),
+        lambda: clinic_content_update(
+            target=personas.clinic_a, changes={"description": "Now open"}, acting_user=user
+        ),
         lambda: _propose_price(personas, offering, "9500"),
         lambda: review_reply(review=review, body="Thanks", acting_user=user),
     ):
@@ -296,8 +325,12 @@ def test_a_suspended_clinics_portal_form_shows_the_refusal(
     client.force_login(personas.clinic_a_staff)
     response = client.post(
         reverse("portal:doctor_new", kwargs={"slug": personas.clinic_a.slug}),
-        {"full_name": "Dr. Late", "speciality": "Ortho", "licence_number": "L1",
-         "display_order": 0},
+        {
+            "full_name": "Dr. Late",
+            "speciality": "Ortho",
+            "licence_number": "L1",
+            "display_order": 0,
+        },
     )
     assert response.status_code == 200
     assert "suspended or rejected" in response.content.decode()
@@ -312,9 +345,13 @@ def test_a_clinic_member_cannot_review_their_own_clinic(personas: Personas) -> N
     personas.clinic_a.refresh_from_db()
     with pytest.raises(DomainError) as exc:
         review_submit(
-            clinic=personas.clinic_a, author=personas.clinic_a_staff, rating=5,
-            body="Best clinic ever", author_display_name="Ana",
-            acting_user=personas.clinic_a_staff, treatment_ref="consultations.treatment:1",
+            clinic=personas.clinic_a,
+            author=personas.clinic_a_staff,
+            rating=5,
+            body="Best clinic ever",
+            author_display_name="Ana",
+            acting_user=personas.clinic_a_staff,
+            treatment_ref="consultations.treatment:1",
         )
     assert exc.value.code == "not_a_patient"
 
@@ -324,18 +361,29 @@ def test_a_clinic_member_cannot_review_their_own_clinic(personas: Personas) -> N
 def test_offering_free_text_is_bounded(personas: Personas, knee: Condition, field: str) -> None:
     offering = OfferingFactory.create(clinic=personas.clinic_a, conditions=[knee])
     with pytest.raises(ValidationError):
-        clinic_content_update(target=offering, changes={field: "x" * 200_000},
-                              acting_user=personas.clinic_a_staff)
+        clinic_content_update(
+            target=offering, changes={field: "x" * 200_000}, acting_user=personas.clinic_a_staff
+        )
 
 
 def test_clinic_and_doctor_free_text_is_bounded(personas: Personas) -> None:
     with pytest.raises(ValidationError):
-        clinic_content_update(target=personas.clinic_a, changes={"description": "x" * 200_000},
-                              acting_user=personas.clinic_a_staff)
+        clinic_content_update(
+            target=personas.clinic_a,
+            changes={"description": "x" * 200_000},
+            acting_user=personas.clinic_a_staff,
+        )
     with pytest.raises(ValidationError):
-        doctor_propose(clinic=personas.clinic_a, acting_user=personas.clinic_a_staff,
-                       data={"full_name": "Dr. Long", "speciality": "Ortho",
-                             "licence_number": "L2", "bio": "x" * 200_000})
+        doctor_propose(
+            clinic=personas.clinic_a,
+            acting_user=personas.clinic_a_staff,
+            data={
+                "full_name": "Dr. Long",
+                "speciality": "Ortho",
+                "licence_number": "L2",
+                "bio": "x" * 200_000,
+            },
+        )
 
 
 def test_a_price_beyond_the_usd_cap_is_refused(personas: Personas, knee: Condition) -> None:
@@ -416,16 +464,17 @@ def test_staff_who_belong_to_the_clinic_cannot_remove_its_reviews_or_edit_it_in_
 ) -> None:
     from clinics.services import review_moderate
 
-    review = ReviewFactory.create(clinic=insider.clinic_a, status=ReviewStatus.PUBLISHED,
-                                  rating=1)
+    review = ReviewFactory.create(clinic=insider.clinic_a, status=ReviewStatus.PUBLISHED, rating=1)
     with pytest.raises(DomainError) as exc:
         review_moderate(review=review, reason="abuse", note="", acting_user=insider.concierge)
     assert exc.value.code == "own_clinic"
 
     offering = OfferingFactory.create(clinic=insider.clinic_a, conditions=[knee])
     client.force_login(insider.concierge)
-    for url in (reverse("admin:clinics_clinic_change", args=[insider.clinic_a.pk]),
-                reverse("admin:clinics_offering_change", args=[offering.pk])):
+    for url in (
+        reverse("admin:clinics_clinic_change", args=[insider.clinic_a.pk]),
+        reverse("admin:clinics_offering_change", args=[offering.pk]),
+    ):
         page = client.get(url)
         assert page.status_code == 200
         assert not page.context["has_change_permission"]
@@ -445,8 +494,11 @@ def test_the_clinic_page_shows_only_the_open_vetting_checklist(
 
     page = client.get(reverse("admin:clinics_clinic_change", args=[personas.clinic_a.pk]))
 
-    [inline] = [i for i in page.context["inline_admin_formsets"]
-                if i.formset.model.__name__ == "VettingReview"]
+    [inline] = [
+        i
+        for i in page.context["inline_admin_formsets"]
+        if i.formset.model.__name__ == "VettingReview"
+    ]
     assert [f.instance.pk for f in inline.formset.forms] == [open_review.pk]
 
 
@@ -455,16 +507,20 @@ def test_the_portal_diff_never_shows_another_clinics_published_values(
 ) -> None:
     """A request of clinic A that (through bad data) points at clinic B's offering shows
     A only what the request itself holds, never B's live price."""
-    b_offering = OfferingFactory.create(clinic=personas.clinic_b, conditions=[knee],
-                                        price_max=Decimal("77777"))
+    b_offering = OfferingFactory.create(
+        clinic=personas.clinic_b, conditions=[knee], price_max=Decimal("77777")
+    )
     cr = ChangeRequest.objects.create(
-        clinic=personas.clinic_a, target=b_offering,
-        changes={"price_max": "1"}, original={"price_max": "2"},
+        clinic=personas.clinic_a,
+        target=b_offering,
+        changes={"price_max": "1"},
+        original={"price_max": "2"},
     )
     client.force_login(personas.clinic_a_staff)
 
-    page = client.get(reverse("portal:change", kwargs={"slug": personas.clinic_a.slug,
-                                                         "pk": cr.pk}))
+    page = client.get(
+        reverse("portal:change", kwargs={"slug": personas.clinic_a.slug, "pk": cr.pk})
+    )
 
     assert page.status_code == 200
     assert "77777" not in page.content.decode()
@@ -477,8 +533,12 @@ def test_a_review_body_beyond_5000_characters_is_refused(personas: Personas) -> 
     personas.clinic_a.refresh_from_db()
     with pytest.raises(ValidationError) as exc:
         review_submit(
-            clinic=personas.clinic_a, author=personas.alice, rating=4, body="y" * 5001,
-            author_display_name="Alice", acting_user=personas.alice,
+            clinic=personas.clinic_a,
+            author=personas.alice,
+            rating=4,
+            body="y" * 5001,
+            author_display_name="Alice",
+            acting_user=personas.alice,
         )
     assert "body" in exc.value.message_dict
 
@@ -489,11 +549,14 @@ def test_bulk_approve_refuses_a_new_offering_changed_behind_its_request(
     from clinics.services.changes import create_request_for_new
 
     offering = OfferingFactory.create(
-        clinic=personas.clinic_a, conditions=[knee], status=OfferingStatus.PENDING,
+        clinic=personas.clinic_a,
+        conditions=[knee],
+        status=OfferingStatus.PENDING,
         cell_count_millions=Decimal("20"),
     )
-    cr = create_request_for_new(clinic=personas.clinic_a, target=offering,
-                                acting_user=personas.clinic_a_staff)
+    cr = create_request_for_new(
+        clinic=personas.clinic_a, target=offering, acting_user=personas.clinic_a_staff
+    )
     Offering.objects.filter(pk=offering.pk).update(cell_count_millions=Decimal("900"))
 
     with pytest.raises(DomainError) as exc:

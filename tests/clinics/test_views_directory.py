@@ -51,8 +51,12 @@ def test_it_lists_only_vetted_clinics(client: Client) -> None:
     assert response.status_code == 200
     body = response.content.decode()
     assert "Clinic 001" in body
-    for hidden in ("Hidden Clinic Under Review", "Suspended Clinic", "Applied Clinic",
-                   "Hidden offering"):
+    for hidden in (
+        "Hidden Clinic Under Review",
+        "Suspended Clinic",
+        "Applied Clinic",
+        "Hidden offering",
+    ):
         assert hidden not in body
 
 
@@ -68,8 +72,12 @@ def test_each_card_shows_verification_badges_with_verified_on_dates(client: Clie
 
 def test_an_expired_licence_removes_the_card_badge(client: Client) -> None:
     clinic = ClinicFactory(name="Lapsed Clinic")
-    CredentialFactory(clinic=clinic, kind=CredentialKind.MEDICAL_LICENCE, expires_on=yesterday(),
-                      issued_on=yesterday().replace(year=yesterday().year - 1))
+    CredentialFactory(
+        clinic=clinic,
+        kind=CredentialKind.MEDICAL_LICENCE,
+        expires_on=yesterday(),
+        issued_on=yesterday().replace(year=yesterday().year - 1),
+    )
     CredentialFactory(clinic=clinic, kind=CredentialKind.INSURANCE)
     OfferingFactory(clinic=clinic)
     body = client.get(URL).content.decode()
@@ -99,10 +107,14 @@ def test_it_ranks_verified_clinics_first_then_by_adjusted_rating(client: Client)
     for clinic in (unverified, one_review, many):
         OfferingFactory(clinic=clinic)
     assert names(client.get(URL)) == [
-        "Gamma Many Reviews", "Beta One Review", "Aardvark Unverified"
+        "Gamma Many Reviews",
+        "Beta One Review",
+        "Aardvark Unverified",
     ]
     assert names(client.get(URL, {"sort": "name"})) == [
-        "Aardvark Unverified", "Beta One Review", "Gamma Many Reviews"
+        "Aardvark Unverified",
+        "Beta One Review",
+        "Gamma Many Reviews",
     ]
 
 
@@ -130,17 +142,24 @@ class TestFilters:
         OfferingFactory(clinic=own)  # cultured autologous MSC
         donor = ClinicFactory(name="Donor Cells")
         give_badge(donor, kinds=(CredentialKind.DONOR_SCREENING,))
-        OfferingFactory(clinic=donor, origin=CellOrigin.ALLOGENEIC,
-                        cell_source=CellSource.UMBILICAL_CORD)
+        OfferingFactory(
+            clinic=donor, origin=CellOrigin.ALLOGENEIC, cell_source=CellSource.UMBILICAL_CORD
+        )
         exo = ClinicFactory(name="Exosomes Only")
-        OfferingFactory(clinic=exo, cell_type=CellType.SECRETOME, cell_count_millions=None,
-                        volume_ml=Decimal("3"), manipulation=Manipulation.CULTURED)
+        OfferingFactory(
+            clinic=exo,
+            cell_type=CellType.SECRETOME,
+            cell_count_millions=None,
+            volume_ml=Decimal("3"),
+            manipulation=Manipulation.CULTURED,
+        )
         assert names(client.get(URL, {"origin": "allogeneic"})) == ["Donor Cells"]
         assert names(client.get(URL, {"cell_type": "secretome"})) == ["Exosomes Only"]
         # A dose only in mL is minimally manipulated, whatever the clinic typed.
         assert names(client.get(URL, {"manipulation": "minimal"})) == ["Exosomes Only"]
         assert sorted(names(client.get(URL, {"manipulation": "cultured"}))) == [
-            "Donor Cells", "Own Cells"
+            "Donor Cells",
+            "Own Cells",
         ]
 
     def test_a_price_range_matches_overlapping_offerings(self, client: Client) -> None:
@@ -151,7 +170,8 @@ class TestFilters:
         assert names(client.get(URL, {"price_max": "5000"})) == ["Cheap"]
         assert names(client.get(URL, {"price_min": "20000"})) == ["Dear"]
         assert names(client.get(URL, {"price_min": "2500", "price_max": "26000"})) in (
-            ["Cheap", "Dear"], ["Dear", "Cheap"]
+            ["Cheap", "Dear"],
+            ["Dear", "Cheap"],
         )
 
     def test_all_offering_filters_must_match_the_same_offering(self, client: Client) -> None:
@@ -162,8 +182,12 @@ class TestFilters:
         """
         clinic = ClinicFactory(name="Split Clinic")
         give_badge(clinic, kinds=(CredentialKind.DONOR_SCREENING,))
-        OfferingFactory(clinic=clinic, origin=CellOrigin.ALLOGENEIC,
-                        price_min=Decimal(20000), price_max=Decimal(30000))
+        OfferingFactory(
+            clinic=clinic,
+            origin=CellOrigin.ALLOGENEIC,
+            price_min=Decimal(20000),
+            price_max=Decimal(30000),
+        )
         OfferingFactory(clinic=clinic, price_min=Decimal(2000), price_max=Decimal(3000))
         assert names(client.get(URL, {"origin": "allogeneic", "price_max": "5000"})) == []
         assert names(client.get(URL, {"origin": "allogeneic", "price_max": "25000"})) == [
@@ -181,7 +205,7 @@ class TestFilters:
 GARBAGE: list[dict[str, str]] = [
     {"country": "'; DROP TABLE clinics_clinic; --"},
     {"condition": "knee' OR '1'='1"},
-    {"cell_type": "msc\" OR 1=1 --", "origin": "%", "manipulation": "_"},
+    {"cell_type": 'msc" OR 1=1 --', "origin": "%", "manipulation": "_"},
     {"price_min": "-5", "price_max": "1e400"},
     {"price_min": "9999999999999999999999999", "price_max": "NaN"},
     {"price_min": "30000", "price_max": "10"},
@@ -275,17 +299,36 @@ def test_the_query_count_is_pinned_and_does_not_grow_with_clinics(
     with django_assert_num_queries(DIRECTORY_QUERIES):
         assert len(client.get(URL).context["cards"]) == 20
     fifty = _count_directory_queries(client)
-    filtered = _count_directory_queries(client, {
-        "condition": condition.slug, "cell_type": "msc", "origin": "autologous",
-        "manipulation": "cultured", "price_min": "1000", "price_max": "20000",
-        "language": "en", "sort": "rating", "page": "2",
-    })
+    filtered = _count_directory_queries(
+        client,
+        {
+            "condition": condition.slug,
+            "cell_type": "msc",
+            "origin": "autologous",
+            "manipulation": "cultured",
+            "price_min": "1000",
+            "price_max": "20000",
+            "language": "en",
+            "sort": "rating",
+            "page": "2",
+        },
+    )
     assert five == fifty == filtered == DIRECTORY_QUERIES
     figure("directory_queries", clinics_5=five, clinics_50=fifty)
 
 
-PARAM_NAMES = ("condition", "country", "cell_type", "origin", "manipulation", "price_min",
-               "price_max", "language", "sort", "page")
+PARAM_NAMES = (
+    "condition",
+    "country",
+    "cell_type",
+    "origin",
+    "manipulation",
+    "price_min",
+    "price_max",
+    "language",
+    "sort",
+    "page",
+)
 
 
 def test_any_parameter_values_give_a_normal_page(client: Client) -> None:
@@ -295,11 +338,16 @@ def test_any_parameter_values_give_a_normal_page(client: Client) -> None:
 
     full_clinic(1)
     text = st.text(alphabet=st.characters(exclude_categories=["Cs"]), max_size=60)
-    values = st.one_of(text, st.integers().map(str), st.floats().map(str),
-                       st.sampled_from(["'", '"', "%", "_", "\\", "\x00", "--", ";", "1e999"]))
+    values = st.one_of(
+        text,
+        st.integers().map(str),
+        st.floats().map(str),
+        st.sampled_from(["'", '"', "%", "_", "\\", "\x00", "--", ";", "1e999"]),
+    )
 
-    @settings(max_examples=80, deadline=None,
-              suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @settings(
+        max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    )
     @given(st.dictionaries(st.sampled_from(PARAM_NAMES), values, max_size=len(PARAM_NAMES)))
     def check(params: dict[str, str]) -> None:
         response = client.get(URL, params)

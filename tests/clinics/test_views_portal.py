@@ -39,19 +39,28 @@ def world(personas: Personas) -> Personas:
     for n, (clinic, tag) in enumerate(((personas.clinic_a, "Alfa"), (personas.clinic_b, "Beta"))):
         # The condition taxonomy is shared and public: no clinic's name in it.
         condition = ConditionFactory(name=f"Knee condition {n}", slug=f"knee-condition-{n}")
-        offering = OfferingFactory(clinic=clinic, title=f"{tag} Knee Protocol",
-                                   conditions=[condition])
+        offering = OfferingFactory(
+            clinic=clinic, title=f"{tag} Knee Protocol", conditions=[condition]
+        )
         doctor = DoctorFactory(clinic=clinic, full_name=f"Dr. {tag} Surgeon")
         credential = CredentialFactory(clinic=clinic, issuer=f"{tag} Health Authority")
-        review = ReviewFactory(clinic=clinic, body=f"{tag} review text",
-                               author_display_name=f"{tag} Patient")
+        review = ReviewFactory(
+            clinic=clinic, body=f"{tag} review text", author_display_name=f"{tag} Patient"
+        )
         pending = ChangeRequest.objects.create(
-            clinic=clinic, target=offering, changes={"price_max": "9500"},
-            original={"price_max": "9000"}, submitted_by=None,
+            clinic=clinic,
+            target=offering,
+            changes={"price_max": "9500"},
+            original={"price_max": "9000"},
+            submitted_by=None,
         )
         personas.extra[tag] = {
-            "offering": offering, "doctor": doctor, "credential": credential,
-            "review": review, "change": pending, "condition": condition,
+            "offering": offering,
+            "doctor": doctor,
+            "credential": credential,
+            "review": review,
+            "change": pending,
+            "condition": condition,
         }
     return personas
 
@@ -59,17 +68,23 @@ def world(personas: Personas) -> Personas:
 def offering_post(offering: Offering, /, **overrides: Any) -> dict[str, Any]:
     """The offering form as the browser posts it, with the published values."""
     data: dict[str, Any] = {
-        "title": offering.title, "summary": offering.summary,
+        "title": offering.title,
+        "summary": offering.summary,
         "conditions": [c.pk for c in offering.conditions.all()],
-        "cell_type": offering.cell_type, "cell_source": offering.cell_source,
-        "origin": offering.origin, "manipulation": offering.manipulation,
+        "cell_type": offering.cell_type,
+        "cell_source": offering.cell_source,
+        "origin": offering.origin,
+        "manipulation": offering.manipulation,
         "cell_count_millions": offering.cell_count_millions or "",
         "volume_ml": offering.volume_ml or "",
         "viability_percent": offering.viability_percent or "",
-        "route": offering.route, "sessions": offering.sessions,
+        "route": offering.route,
+        "sessions": offering.sessions,
         "typical_stay_nights": offering.typical_stay_nights,
-        "price_currency": offering.price_currency, "price_min": offering.price_min,
-        "price_max": offering.price_max, "included": offering.included,
+        "price_currency": offering.price_currency,
+        "price_min": offering.price_min,
+        "price_max": offering.price_max,
+        "included": offering.included,
     }
     data.update(overrides)
     return data
@@ -77,11 +92,16 @@ def offering_post(offering: Offering, /, **overrides: Any) -> dict[str, Any]:
 
 def profile_post(clinic: Clinic, /, **overrides: Any) -> dict[str, Any]:
     data: dict[str, Any] = {
-        "name": clinic.name, "city": clinic.city, "country": str(clinic.country),
-        "accreditation_notes": clinic.accreditation_notes, "description": clinic.description,
-        "website": clinic.website, "languages": clinic.languages,
+        "name": clinic.name,
+        "city": clinic.city,
+        "country": str(clinic.country),
+        "accreditation_notes": clinic.accreditation_notes,
+        "description": clinic.description,
+        "website": clinic.website,
+        "languages": clinic.languages,
         "time_zone": str(clinic.time_zone),
-        "contact_name": clinic.contact_name, "contact_email": clinic.contact_email,
+        "contact_name": clinic.contact_name,
+        "contact_email": clinic.contact_email,
         "contact_phone": str(clinic.contact_phone or ""),
     }
     data.update(overrides)
@@ -94,7 +114,8 @@ def doctor_post(doctor: Doctor | None = None, /, **overrides: Any) -> dict[str, 
         "speciality": doctor.speciality if doctor else "Sports medicine",
         "licence_number": doctor.licence_number if doctor else "NEW-12345",
         "licence_authority": doctor.licence_authority if doctor else "Colegio Médico",
-        "bio": doctor.bio if doctor else "", "display_order": doctor.display_order if doctor else 1,
+        "bio": doctor.bio if doctor else "",
+        "display_order": doctor.display_order if doctor else 1,
     }
     data.update(overrides)
     return data
@@ -102,8 +123,11 @@ def doctor_post(doctor: Doctor | None = None, /, **overrides: Any) -> dict[str, 
 
 # --- Who gets in ------------------------------------------------------------------------------
 def test_anonymous_visitors_are_sent_to_the_allauth_login(client: Client, world: Personas) -> None:
-    for path in ("/portal/", f"/portal/{world.clinic_a.slug}/",
-                 f"/portal/{world.clinic_a.slug}/offerings/"):
+    for path in (
+        "/portal/",
+        f"/portal/{world.clinic_a.slug}/",
+        f"/portal/{world.clinic_a.slug}/offerings/",
+    ):
         response = client.get(path)
         assert response.status_code == 302
         assert response["Location"].startswith("/accounts/login/?next=")
@@ -187,12 +211,19 @@ def test_every_portal_page_of_my_clinic_renders(client: Client, world: Personas)
     slug = world.clinic_a.slug
     login(client, world.clinic_a_staff)
     pages = [
-        f"/portal/{slug}/", f"/portal/{slug}/profile/", f"/portal/{slug}/offerings/",
-        f"/portal/{slug}/offerings/new/", f"/portal/{slug}/offerings/{a['offering'].pk}/",
-        f"/portal/{slug}/team/", f"/portal/{slug}/team/new/",
-        f"/portal/{slug}/team/{a['doctor'].pk}/", f"/portal/{slug}/credentials/",
-        f"/portal/{slug}/credentials/new/", f"/portal/{slug}/changes/",
-        f"/portal/{slug}/changes/{a['change'].pk}/", f"/portal/{slug}/reviews/",
+        f"/portal/{slug}/",
+        f"/portal/{slug}/profile/",
+        f"/portal/{slug}/offerings/",
+        f"/portal/{slug}/offerings/new/",
+        f"/portal/{slug}/offerings/{a['offering'].pk}/",
+        f"/portal/{slug}/team/",
+        f"/portal/{slug}/team/new/",
+        f"/portal/{slug}/team/{a['doctor'].pk}/",
+        f"/portal/{slug}/credentials/",
+        f"/portal/{slug}/credentials/new/",
+        f"/portal/{slug}/changes/",
+        f"/portal/{slug}/changes/{a['change'].pk}/",
+        f"/portal/{slug}/reviews/",
         f"/portal/{slug}/reviews/{a['review'].pk}/reply/",
     ]
     for page in pages:
@@ -210,12 +241,19 @@ def b_urls(world: Personas) -> list[tuple[str, str]]:
     a_slug, b_slug = world.clinic_a.slug, world.clinic_b.slug
     urls: list[tuple[str, str]] = []
     for slug in (b_slug,):  # B's slug: all of B's pages
-        urls += [("GET", f"/portal/{slug}/"), ("GET", f"/portal/{slug}/profile/"),
-                 ("POST", f"/portal/{slug}/profile/"), ("GET", f"/portal/{slug}/offerings/"),
-                 ("POST", f"/portal/{slug}/offerings/new/"), ("GET", f"/portal/{slug}/team/"),
-                 ("POST", f"/portal/{slug}/team/new/"), ("GET", f"/portal/{slug}/credentials/"),
-                 ("POST", f"/portal/{slug}/credentials/new/"), ("GET", f"/portal/{slug}/changes/"),
-                 ("GET", f"/portal/{slug}/reviews/")]
+        urls += [
+            ("GET", f"/portal/{slug}/"),
+            ("GET", f"/portal/{slug}/profile/"),
+            ("POST", f"/portal/{slug}/profile/"),
+            ("GET", f"/portal/{slug}/offerings/"),
+            ("POST", f"/portal/{slug}/offerings/new/"),
+            ("GET", f"/portal/{slug}/team/"),
+            ("POST", f"/portal/{slug}/team/new/"),
+            ("GET", f"/portal/{slug}/credentials/"),
+            ("POST", f"/portal/{slug}/credentials/new/"),
+            ("GET", f"/portal/{slug}/changes/"),
+            ("GET", f"/portal/{slug}/reviews/"),
+        ]
     for slug in (a_slug, b_slug):  # B's ids, under B's slug and under A's own slug
         urls += [
             ("GET", f"/portal/{slug}/offerings/{b['offering'].pk}/"),
@@ -232,8 +270,14 @@ def b_urls(world: Personas) -> list[tuple[str, str]]:
     return urls
 
 
-B_SECRETS = ("Beta Knee Protocol", "Dr. Beta Surgeon", "Beta Health Authority", "Beta review text",
-             "Beta Patient", "Beta Cell Center")
+B_SECRETS = (
+    "Beta Knee Protocol",
+    "Dr. Beta Surgeon",
+    "Beta Health Authority",
+    "Beta review text",
+    "Beta Patient",
+    "Beta Cell Center",
+)
 
 
 def test_clinic_a_gets_a_404_with_nothing_of_b_for_every_b_url(
@@ -245,10 +289,16 @@ def test_clinic_a_gets_a_404_with_nothing_of_b_for_every_b_url(
         if method == "GET":
             response = client.get(path)
         else:
-            response = client.post(path, {
-                "title": "Hijacked", "reply_body": "Hijacked", "description": "Hijacked",
-                "price_max": "1", "full_name": "Hijacked",
-            })
+            response = client.post(
+                path,
+                {
+                    "title": "Hijacked",
+                    "reply_body": "Hijacked",
+                    "description": "Hijacked",
+                    "price_max": "1",
+                    "full_name": "Hijacked",
+                },
+            )
         assert response.status_code == 404, (method, path)
         body = response.content.decode()
         for secret in B_SECRETS:
@@ -274,9 +324,16 @@ def test_a_swapped_hidden_field_cannot_redirect_an_edit_to_clinic_b(
     login(client, world.clinic_a_staff)
     response = client.post(
         f"/portal/{world.clinic_a.slug}/offerings/{a['offering'].pk}/",
-        offering_post(a["offering"], price_max="9900", clinic=world.clinic_b.pk,
-                      clinic_id=world.clinic_b.pk, offering=b["offering"].pk,
-                      id=b["offering"].pk, pk=b["offering"].pk, target_id=b["offering"].pk),
+        offering_post(
+            a["offering"],
+            price_max="9900",
+            clinic=world.clinic_b.pk,
+            clinic_id=world.clinic_b.pk,
+            offering=b["offering"].pk,
+            id=b["offering"].pk,
+            pk=b["offering"].pk,
+            target_id=b["offering"].pk,
+        ),
     )
     assert response.status_code == 302
     change = ChangeRequest.objects.get(clinic=world.clinic_a, status=ChangeRequestStatus.PENDING)
@@ -285,11 +342,15 @@ def test_a_swapped_hidden_field_cannot_redirect_an_edit_to_clinic_b(
     assert ChangeRequest.objects.get(pk=b["change"].pk).status == ChangeRequestStatus.PENDING
     assert Offering.objects.get(pk=b["offering"].pk).price_max == Decimal("9000")
     # The same hidden-field swap on a new doctor and a reply stays in clinic A.
-    client.post(f"/portal/{world.clinic_a.slug}/team/new/",
-                doctor_post(clinic=world.clinic_b.pk, clinic_id=world.clinic_b.pk))
+    client.post(
+        f"/portal/{world.clinic_a.slug}/team/new/",
+        doctor_post(clinic=world.clinic_b.pk, clinic_id=world.clinic_b.pk),
+    )
     assert Doctor.objects.get(full_name="Dr. New Person").clinic == world.clinic_a
-    client.post(f"/portal/{world.clinic_a.slug}/reviews/{a['review'].pk}/reply/",
-                {"reply_body": "Thank you.", "review": b["review"].pk, "clinic": world.clinic_b.pk})
+    client.post(
+        f"/portal/{world.clinic_a.slug}/reviews/{a['review'].pk}/reply/",
+        {"reply_body": "Thank you.", "review": b["review"].pk, "clinic": world.clinic_b.pk},
+    )
     assert Review.objects.get(pk=a["review"].pk).reply_body == "Thank you."
     assert Review.objects.get(pk=b["review"].pk).reply_body == ""
 
@@ -306,8 +367,11 @@ def test_a_price_edit_waits_for_staff_and_shows_as_pending(client: Client, world
     ChangeRequest.objects.filter(pk=a["change"].pk).delete()
     slug = world.clinic_a.slug
     login(client, world.clinic_a_staff)
-    response = client.post(f"/portal/{slug}/offerings/{a['offering'].pk}/",
-                           offering_post(a["offering"], price_max="12000"), follow=True)
+    response = client.post(
+        f"/portal/{slug}/offerings/{a['offering'].pk}/",
+        offering_post(a["offering"], price_max="12000"),
+        follow=True,
+    )
     body = response.content.decode()
     assert "Sent to our staff for review: Price up to." in body
     assert 'id="pending-change"' in body and "12000" in body
@@ -328,9 +392,14 @@ def test_cosmetic_text_goes_live_at_once(client: Client, world: Personas) -> Non
     slug = world.clinic_a.slug
     login(client, world.clinic_a_staff)
     before = ChangeRequest.objects.count()
-    response = client.post(f"/portal/{slug}/profile/", profile_post(
-        world.clinic_a, description="Now with a new MRI suite.", website="https://alfa.example",
-    ))
+    response = client.post(
+        f"/portal/{slug}/profile/",
+        profile_post(
+            world.clinic_a,
+            description="Now with a new MRI suite.",
+            website="https://alfa.example",
+        ),
+    )
     assert response.status_code == 302
     assert ChangeRequest.objects.count() == before
     assert "Now with a new MRI suite." in Client().get(f"/clinics/{slug}/").content.decode()
@@ -342,9 +411,15 @@ def test_a_mixed_profile_edit_publishes_text_and_queues_the_name(
 ) -> None:
     slug = world.clinic_a.slug
     login(client, world.clinic_a_staff)
-    response = client.post(f"/portal/{slug}/profile/", profile_post(
-        world.clinic_a, description="Fresh description.", name="Clínica Alfa Premium",
-    ), follow=True)
+    response = client.post(
+        f"/portal/{slug}/profile/",
+        profile_post(
+            world.clinic_a,
+            description="Fresh description.",
+            name="Clínica Alfa Premium",
+        ),
+        follow=True,
+    )
     body = response.content.decode()
     assert "Published now: Description." in body
     assert "Sent to our staff for review: Name." in body
@@ -352,16 +427,17 @@ def test_a_mixed_profile_edit_publishes_text_and_queues_the_name(
     assert clinic.name == "Clínica Alfa" and clinic.description == "Fresh description."
     assert ChangeRequest.objects.get(
         target_type__model="clinic", target_id=clinic.pk, status="pending"
-    ).changes == {
-        "name": "Clínica Alfa Premium"
-    }
+    ).changes == {"name": "Clínica Alfa Premium"}
 
 
 def test_saving_an_unchanged_form_says_nothing_changed(client: Client, world: Personas) -> None:
     a = world.extra["Alfa"]
     login(client, world.clinic_a_staff)
-    response = client.post(f"/portal/{world.clinic_a.slug}/offerings/{a['offering'].pk}/",
-                           offering_post(a["offering"]), follow=True)
+    response = client.post(
+        f"/portal/{world.clinic_a.slug}/offerings/{a['offering'].pk}/",
+        offering_post(a["offering"]),
+        follow=True,
+    )
     assert "Nothing changed." in response.content.decode()
 
 
@@ -372,8 +448,9 @@ def test_an_invalid_offering_edit_shows_errors_and_queues_nothing(
     login(client, world.clinic_a_staff)
     response = client.post(
         f"/portal/{world.clinic_a.slug}/offerings/{a['offering'].pk}/",
-        offering_post(a["offering"], price_min="5000", price_max="100",
-                      cell_count_millions="", volume_ml=""),
+        offering_post(
+            a["offering"], price_min="5000", price_max="100", cell_count_millions="", volume_ml=""
+        ),
     )
     assert response.status_code == 200
     body = response.content.decode()
@@ -385,9 +462,16 @@ def test_a_new_offering_waits_for_staff_and_is_not_public(client: Client, world:
     a = world.extra["Alfa"]
     slug = world.clinic_a.slug
     login(client, world.clinic_a_staff)
-    response = client.post(f"/portal/{slug}/offerings/new/", offering_post(
-        a["offering"], title="Hair restoration PRP-free", price_min="3000", price_max="4000",
-    ), follow=True)
+    response = client.post(
+        f"/portal/{slug}/offerings/new/",
+        offering_post(
+            a["offering"],
+            title="Hair restoration PRP-free",
+            price_min="3000",
+            price_max="4000",
+        ),
+        follow=True,
+    )
     assert response.status_code == 200
     offering = Offering.objects.get(title="Hair restoration PRP-free")
     assert offering.clinic == world.clinic_a and offering.status == OfferingStatus.PENDING
@@ -416,9 +500,10 @@ def test_a_proposed_doctor_waits_for_a_licence_check(client: Client, world: Pers
     doctor = Doctor.objects.get(full_name="Dr. New Person")
     assert not doctor.is_active and doctor.verified_at is None
     assert "Dr. New Person" not in Client().get(f"/clinics/{slug}/").content.decode()
-    assert "Waiting for our staff to check the licence" in client.get(
-        f"/portal/{slug}/team/"
-    ).content.decode()
+    assert (
+        "Waiting for our staff to check the licence"
+        in client.get(f"/portal/{slug}/team/").content.decode()
+    )
 
 
 def test_removing_a_doctor_is_immediate(client: Client, world: Personas) -> None:
@@ -434,30 +519,46 @@ def test_the_clinic_replies_once_to_a_review(client: Client, world: Personas) ->
     login(client, world.clinic_a_staff)
     client.post(f"/portal/{slug}/reviews/{a['review'].pk}/reply/", {"reply_body": "Thank you!"})
     assert Review.objects.get(pk=a["review"].pk).reply_body == "Thank you!"
-    response = client.post(f"/portal/{slug}/reviews/{a['review'].pk}/reply/",
-                           {"reply_body": "Second try"}, follow=True)
+    response = client.post(
+        f"/portal/{slug}/reviews/{a['review'].pk}/reply/", {"reply_body": "Second try"}, follow=True
+    )
     assert "already has your reply" in response.content.decode()
     assert Review.objects.get(pk=a["review"].pk).reply_body == "Thank you!"
 
 
 def test_unpublished_reviews_cannot_be_answered(client: Client, world: Personas) -> None:
-    hidden = cast(Review, ReviewFactory(
-        clinic=world.clinic_a, status=ReviewStatus.AWAITING_VERIFICATION,
-        treatment_verified_at=None, body="Not yet verified",
-    ))
+    hidden = cast(
+        Review,
+        ReviewFactory(
+            clinic=world.clinic_a,
+            status=ReviewStatus.AWAITING_VERIFICATION,
+            treatment_verified_at=None,
+            body="Not yet verified",
+        ),
+    )
     login(client, world.clinic_a_staff)
-    assert client.get(
-        f"/portal/{world.clinic_a.slug}/reviews/{hidden.pk}/reply/"
-    ).status_code == 404
+    assert (
+        client.get(f"/portal/{world.clinic_a.slug}/reviews/{hidden.pk}/reply/").status_code == 404
+    )
 
 
 # --- Mass assignment ----------------------------------------------------------------------------
 SYSTEM_EXTRAS: dict[str, Any] = {
-    "status": "vetted", "verified_by": "1", "verified_at": "2020-01-01T00:00:00Z",
-    "rating": "5", "is_active": "on", "review_requested_at": "", "review_reason": "",
-    "price_min_usd": "1", "price_max_usd": "1", "slug": "hijacked-slug",
-    "treatment_verified_at": "2020-01-01", "moderation_reason": "abuse", "uploaded_by": "1",
-    "decision_note": "self-approved", "status_changed_at": "2000-01-01",
+    "status": "vetted",
+    "verified_by": "1",
+    "verified_at": "2020-01-01T00:00:00Z",
+    "rating": "5",
+    "is_active": "on",
+    "review_requested_at": "",
+    "review_reason": "",
+    "price_min_usd": "1",
+    "price_max_usd": "1",
+    "slug": "hijacked-slug",
+    "treatment_verified_at": "2020-01-01",
+    "moderation_reason": "abuse",
+    "uploaded_by": "1",
+    "decision_note": "self-approved",
+    "status_changed_at": "2000-01-01",
 }
 
 
@@ -472,20 +573,29 @@ def test_mass_assignment_is_ignored_on_every_portal_form(client: Client, world: 
     Clinic.objects.filter(pk=world.clinic_a.pk).update(status=ClinicStatus.UNDER_REVIEW)
     clinic = Clinic.objects.get(pk=world.clinic_a.pk)
     slug = clinic.slug
-    extras = {**SYSTEM_EXTRAS, "clinic": world.clinic_b.pk, "verified_by": world.concierge.pk,
-              "uploaded_by": world.concierge.pk}
+    extras = {
+        **SYSTEM_EXTRAS,
+        "clinic": world.clinic_b.pk,
+        "verified_by": world.concierge.pk,
+        "uploaded_by": world.concierge.pk,
+    }
     login(client, world.clinic_a_staff)
 
     client.post(f"/portal/{slug}/profile/", profile_post(clinic, description="Edited", **extras))
-    client.post(f"/portal/{slug}/offerings/{a['offering'].pk}/",
-                offering_post(a["offering"], title="Edited title", **extras))
-    client.post(f"/portal/{slug}/offerings/new/",
-                offering_post(a["offering"], title="Brand new", **extras))
+    client.post(
+        f"/portal/{slug}/offerings/{a['offering'].pk}/",
+        offering_post(a["offering"], title="Edited title", **extras),
+    )
+    client.post(
+        f"/portal/{slug}/offerings/new/", offering_post(a["offering"], title="Brand new", **extras)
+    )
     client.post(f"/portal/{slug}/team/new/", doctor_post(**extras))
-    client.post(f"/portal/{slug}/team/{a['doctor'].pk}/", doctor_post(a["doctor"], bio="Hi",
-                                                                      **extras))
-    client.post(f"/portal/{slug}/reviews/{a['review'].pk}/reply/",
-                {"reply_body": "Thanks", **extras})
+    client.post(
+        f"/portal/{slug}/team/{a['doctor'].pk}/", doctor_post(a["doctor"], bio="Hi", **extras)
+    )
+    client.post(
+        f"/portal/{slug}/reviews/{a['review'].pk}/reply/", {"reply_body": "Thanks", **extras}
+    )
 
     clinic.refresh_from_db()
     assert clinic.status == ClinicStatus.UNDER_REVIEW and clinic.slug == world.clinic_a.slug
@@ -514,12 +624,20 @@ def test_an_uploaded_credential_cannot_verify_itself(client: Client, world: Pers
     from .factories import PDF_BYTES
 
     login(client, world.clinic_a_staff)
-    response = client.post(f"/portal/{world.clinic_a.slug}/credentials/new/", {
-        "kind": "insurance", "issuer": "Seguros Alfa", "number": "POL-1",
-        "issued_on": "2026-01-01", "expires_on": "2027-01-01",
-        "document": upload(PDF_BYTES, "policy.pdf"),
-        **SYSTEM_EXTRAS, "clinic": world.clinic_b.pk, "verified_by": world.concierge.pk,
-    })
+    response = client.post(
+        f"/portal/{world.clinic_a.slug}/credentials/new/",
+        {
+            "kind": "insurance",
+            "issuer": "Seguros Alfa",
+            "number": "POL-1",
+            "issued_on": "2026-01-01",
+            "expires_on": "2027-01-01",
+            "document": upload(PDF_BYTES, "policy.pdf"),
+            **SYSTEM_EXTRAS,
+            "clinic": world.clinic_b.pk,
+            "verified_by": world.concierge.pk,
+        },
+    )
     assert response.status_code == 302
     credential = Credential.objects.get(issuer="Seguros Alfa")
     assert credential.clinic == world.clinic_a

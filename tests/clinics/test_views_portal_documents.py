@@ -27,13 +27,18 @@ def doc_url(credential: Credential) -> str:
 @pytest.fixture
 def credentials(personas: Personas) -> dict[str, Credential]:
     return {
-        "a": cast(Credential, CredentialFactory(
-            clinic=personas.clinic_a, document_name="alfa-licence-scan.pdf"
-        )),
-        "b": cast(Credential, CredentialFactory(
-            clinic=personas.clinic_b, issuer="Beta Health Authority",
-            document_name="beta-licence-scan.pdf",
-        )),
+        "a": cast(
+            Credential,
+            CredentialFactory(clinic=personas.clinic_a, document_name="alfa-licence-scan.pdf"),
+        ),
+        "b": cast(
+            Credential,
+            CredentialFactory(
+                clinic=personas.clinic_b,
+                issuer="Beta Health Authority",
+                document_name="beta-licence-scan.pdf",
+            ),
+        ),
     }
 
 
@@ -109,10 +114,17 @@ def stored_files(root: Path) -> list[Path]:
 
 
 def post_upload(client: Client, personas: Personas, document: SimpleUploadedFile) -> str:
-    response = client.post(f"/portal/{personas.clinic_a.slug}/credentials/new/", {
-        "kind": "medical_licence", "issuer": "COFEPRIS", "number": "LIC-77",
-        "issued_on": "2026-01-01", "expires_on": "2028-01-01", "document": document,
-    })
+    response = client.post(
+        f"/portal/{personas.clinic_a.slug}/credentials/new/",
+        {
+            "kind": "medical_licence",
+            "issuer": "COFEPRIS",
+            "number": "LIC-77",
+            "issued_on": "2026-01-01",
+            "expires_on": "2028-01-01",
+            "document": document,
+        },
+    )
     assert response.status_code == 200, "a refused upload re-renders the form"
     return response.content.decode()
 
@@ -120,19 +132,26 @@ def post_upload(client: Client, personas: Personas, document: SimpleUploadedFile
 def _field_error(body: str) -> str:
     """The error text shown next to the document field (crispy renders it after the input)."""
     start = body.index('id="div_id_document"')
-    return body[start:start + 3000]
+    return body[start : start + 3000]
 
 
-@pytest.mark.parametrize(("name", "data", "expected"), [
-    ("licence.pdf", EXE, "is a program"),
-    ("licence.pdf", SVG_WITH_SCRIPT, "svg drawings"),
-    ("licence.svg", SVG_WITH_SCRIPT, "svg drawings"),
-    ("licence.pdf", b"", "empty"),
-    ("licence.pdf", user_password(), "unlocked copy"),
-])
+@pytest.mark.parametrize(
+    ("name", "data", "expected"),
+    [
+        ("licence.pdf", EXE, "is a program"),
+        ("licence.pdf", SVG_WITH_SCRIPT, "svg drawings"),
+        ("licence.svg", SVG_WITH_SCRIPT, "svg drawings"),
+        ("licence.pdf", b"", "empty"),
+        ("licence.pdf", user_password(), "unlocked copy"),
+    ],
+)
 def test_a_dangerous_or_empty_upload_is_refused_next_to_the_field_and_nothing_is_stored(
-    client: Client, personas: Personas, private_media_root: Path,
-    name: str, data: bytes, expected: str,
+    client: Client,
+    personas: Personas,
+    private_media_root: Path,
+    name: str,
+    data: bytes,
+    expected: str,
 ) -> None:
     login(client, personas.clinic_a_staff)
     body = post_upload(client, personas, upload(data, name))
@@ -144,7 +163,9 @@ def test_a_dangerous_or_empty_upload_is_refused_next_to_the_field_and_nothing_is
 
 
 def test_a_60_mb_upload_is_refused_with_a_clear_message_and_nothing_stored(
-    client: Client, personas: Personas, private_media_root: Path,
+    client: Client,
+    personas: Personas,
+    private_media_root: Path,
 ) -> None:
     login(client, personas.clinic_a_staff)
     big = PDF_BYTES + b"%" + b"0" * (60 * 1024 * 1024)
@@ -156,14 +177,23 @@ def test_a_60_mb_upload_is_refused_with_a_clear_message_and_nothing_stored(
 
 
 def test_a_real_pdf_or_image_is_stored_privately_and_awaits_verification(
-    client: Client, personas: Personas, private_media_root: Path,
+    client: Client,
+    personas: Personas,
+    private_media_root: Path,
 ) -> None:
     login(client, personas.clinic_a_staff)
     for name, data in (("licence.pdf", PDF_BYTES), ("scan.png", png())):
-        response = client.post(f"/portal/{personas.clinic_a.slug}/credentials/new/", {
-            "kind": "insurance", "issuer": f"Insurer {name}", "issued_on": "2026-01-01",
-            "expires_on": "2027-06-01", "document": upload(data, name),
-        }, follow=True)
+        response = client.post(
+            f"/portal/{personas.clinic_a.slug}/credentials/new/",
+            {
+                "kind": "insurance",
+                "issuer": f"Insurer {name}",
+                "issued_on": "2026-01-01",
+                "expires_on": "2027-06-01",
+                "document": upload(data, name),
+            },
+            follow=True,
+        )
         assert "Our staff will verify it" in response.content.decode()
     stored = Credential.objects.filter(clinic=personas.clinic_a).order_by("pk")
     assert [c.status for c in stored] == [CredentialStatus.PENDING] * 2
@@ -179,9 +209,15 @@ def test_an_expiry_before_the_issue_date_is_refused(
     client: Client, personas: Personas, private_media_root: Path
 ) -> None:
     login(client, personas.clinic_a_staff)
-    response = client.post(f"/portal/{personas.clinic_a.slug}/credentials/new/", {
-        "kind": "insurance", "issuer": "Insurer", "issued_on": "2026-01-01",
-        "expires_on": "2025-01-01", "document": upload(PDF_BYTES, "a.pdf"),
-    })
+    response = client.post(
+        f"/portal/{personas.clinic_a.slug}/credentials/new/",
+        {
+            "kind": "insurance",
+            "issuer": "Insurer",
+            "issued_on": "2026-01-01",
+            "expires_on": "2025-01-01",
+            "document": upload(PDF_BYTES, "a.pdf"),
+        },
+    )
     assert "The expiry date cannot be before the issue date." in response.content.decode()
     assert stored_files(private_media_root) == []

@@ -50,8 +50,11 @@ class TestPlainWords:
 
     def test_the_issue_example_reads_as_written(self) -> None:
         offering = Offering(
-            origin=CellOrigin.AUTOLOGOUS, cell_source=CellSource.ADIPOSE, cell_type=CellType.MSC,
-            manipulation=Manipulation.CULTURED, cell_count_millions=Decimal("100"),
+            origin=CellOrigin.AUTOLOGOUS,
+            cell_source=CellSource.ADIPOSE,
+            cell_type=CellType.MSC,
+            manipulation=Manipulation.CULTURED,
+            cell_count_millions=Decimal("100"),
             route=Route.IV,
         )
         assert plain_words(offering) == (
@@ -62,9 +65,13 @@ class TestPlainWords:
     def test_a_dose_only_in_ml_reads_as_minimally_manipulated_same_day(self) -> None:
         # The clinic typed "cultured" but gave only a volume: the public sees the truth.
         offering = Offering(
-            origin=CellOrigin.AUTOLOGOUS, cell_source=CellSource.BONE_MARROW,
-            cell_type=CellType.MSC, manipulation=Manipulation.CULTURED,
-            cell_count_millions=None, volume_ml=Decimal("8"), route=Route.JOINT,
+            origin=CellOrigin.AUTOLOGOUS,
+            cell_source=CellSource.BONE_MARROW,
+            cell_type=CellType.MSC,
+            manipulation=Manipulation.CULTURED,
+            cell_count_millions=None,
+            volume_ml=Decimal("8"),
+            route=Route.JOINT,
         )
         text = plain_words(offering)
         assert "minimally manipulated" in text and "same day" in text and "8 mL" in text
@@ -73,9 +80,12 @@ class TestPlainWords:
 
     def test_secretome_says_no_live_cells(self) -> None:
         offering = Offering(
-            origin=CellOrigin.ALLOGENEIC, cell_source=CellSource.UMBILICAL_CORD,
-            cell_type=CellType.SECRETOME, manipulation=Manipulation.CULTURED,
-            volume_ml=Decimal("3"), route=Route.IV,
+            origin=CellOrigin.ALLOGENEIC,
+            cell_source=CellSource.UMBILICAL_CORD,
+            cell_type=CellType.SECRETOME,
+            manipulation=Manipulation.CULTURED,
+            volume_ml=Decimal("3"),
+            route=Route.IV,
         )
         text = plain_words(offering)
         assert text.startswith("No live cells")
@@ -83,9 +93,12 @@ class TestPlainWords:
 
     def test_donor_cells_say_so(self) -> None:
         offering = Offering(
-            origin=CellOrigin.ALLOGENEIC, cell_source=CellSource.UMBILICAL_CORD,
-            cell_type=CellType.MSC, manipulation=Manipulation.CULTURED,
-            cell_count_millions=Decimal("1500"), route=Route.IV,
+            origin=CellOrigin.ALLOGENEIC,
+            cell_source=CellSource.UMBILICAL_CORD,
+            cell_type=CellType.MSC,
+            manipulation=Manipulation.CULTURED,
+            cell_count_millions=Decimal("1500"),
+            route=Route.IV,
         )
         assert plain_words(offering).startswith(
             "Cells from a screened donor (allogeneic) from umbilical cord tissue"
@@ -111,9 +124,15 @@ def test_a_vetted_clinic_shows_team_offerings_credentials_reviews_and_the_intake
     assert 'href="/intake/?clinic=clinic-001"' in body
 
 
-@pytest.mark.parametrize("status", [
-    ClinicStatus.APPLIED, ClinicStatus.UNDER_REVIEW, ClinicStatus.SUSPENDED, ClinicStatus.REJECTED,
-])
+@pytest.mark.parametrize(
+    "status",
+    [
+        ClinicStatus.APPLIED,
+        ClinicStatus.UNDER_REVIEW,
+        ClinicStatus.SUSPENDED,
+        ClinicStatus.REJECTED,
+    ],
+)
 def test_a_clinic_that_is_not_vetted_is_a_404(client: Client, status: str) -> None:
     clinic = hidden_clinic(status)
     response = client.get(url(clinic.slug))
@@ -141,16 +160,30 @@ def test_private_and_unpublished_things_stay_off_the_profile(client: Client) -> 
     clinic = full_clinic(1, contact_email="ops@private.example", contact_name="Private Person")
     OfferingFactory(clinic=clinic, title="Pending Secret Protocol", status=OfferingStatus.PENDING)
     OfferingFactory(clinic=clinic, title="Withdrawn Old Protocol", status=OfferingStatus.WITHDRAWN)
-    DoctorFactory(clinic=clinic, full_name="Dr. Not Yet Checked", is_active=False,
-                  verified_at=None)
-    ReviewFactory(clinic=clinic, body="Awaiting verification text",
-                  status=ReviewStatus.AWAITING_VERIFICATION, treatment_verified_at=None)
-    CredentialFactory(clinic=clinic, kind=CredentialKind.INSURANCE, issuer="Pending Issuer Co",
-                      status=CredentialStatus.PENDING, verified_at=None)
+    DoctorFactory(clinic=clinic, full_name="Dr. Not Yet Checked", is_active=False, verified_at=None)
+    ReviewFactory(
+        clinic=clinic,
+        body="Awaiting verification text",
+        status=ReviewStatus.AWAITING_VERIFICATION,
+        treatment_verified_at=None,
+    )
+    CredentialFactory(
+        clinic=clinic,
+        kind=CredentialKind.INSURANCE,
+        issuer="Pending Issuer Co",
+        status=CredentialStatus.PENDING,
+        verified_at=None,
+    )
     body = client.get(url(clinic.slug)).content.decode()
-    for secret in ("ops@private.example", "Private Person", "Pending Secret Protocol",
-                   "Withdrawn Old Protocol", "Dr. Not Yet Checked", "Awaiting verification text",
-                   "Pending Issuer Co"):
+    for secret in (
+        "ops@private.example",
+        "Private Person",
+        "Pending Secret Protocol",
+        "Withdrawn Old Protocol",
+        "Dr. Not Yet Checked",
+        "Awaiting verification text",
+        "Pending Issuer Co",
+    ):
         assert secret not in body
 
 
@@ -158,8 +191,13 @@ def test_the_clinic_reply_is_shown_under_its_review(client: Client) -> None:
     clinic = cast(Clinic, ClinicFactory())
     from django.utils import timezone
 
-    ReviewFactory(clinic=clinic, rating=1, body="It went badly.",
-                  reply_body="We are sorry and called you.", replied_at=timezone.now())
+    ReviewFactory(
+        clinic=clinic,
+        rating=1,
+        body="It went badly.",
+        reply_body="We are sorry and called you.",
+        replied_at=timezone.now(),
+    )
     body = client.get(url(clinic.slug)).content.decode()
     assert "It went badly." in body
     assert f"Reply from {clinic.name}" in body and "We are sorry and called you." in body
@@ -172,12 +210,21 @@ def test_a_conflicting_offering_never_shows_as_compliant(client: Client) -> None
     THEN it is marked as conflicting, and only the other offering reads as compliant
     """
     LegalityRuleFactory(country="JP", legality=Legality.RESTRICTED)
-    LegalityRuleFactory(country="JP", cell_type=CellType.MSC, origin=CellOrigin.ALLOGENEIC,
-                        cell_source=CellSource.UMBILICAL_CORD, legality=Legality.NOT_ALLOWED)
+    LegalityRuleFactory(
+        country="JP",
+        cell_type=CellType.MSC,
+        origin=CellOrigin.ALLOGENEIC,
+        cell_source=CellSource.UMBILICAL_CORD,
+        legality=Legality.NOT_ALLOWED,
+    )
     tokyo = cast(Clinic, ClinicFactory(country="JP", city="Tokyo", slug="tokyo-test"))
     give_badge(tokyo, kinds=(CredentialKind.DONOR_SCREENING,))
-    OfferingFactory(clinic=tokyo, title="Donor cord MSC", origin=CellOrigin.ALLOGENEIC,
-                    cell_source=CellSource.UMBILICAL_CORD)
+    OfferingFactory(
+        clinic=tokyo,
+        title="Donor cord MSC",
+        origin=CellOrigin.ALLOGENEIC,
+        cell_source=CellSource.UMBILICAL_CORD,
+    )
     OfferingFactory(clinic=tokyo, title="Own fat MSC")
     response = client.get(url(tokyo.slug))
     passports = {p.offering.title: p for p in response.context["passports"]}

@@ -44,8 +44,10 @@ def full_clinic(n: int, *, condition: Condition | None = None, **clinic_kwargs: 
     reviews (one good, one bad).
     """
     defaults: dict[str, object] = {
-        "name": f"Clinic {n:03d}", "slug": f"clinic-{n:03d}",
-        "country": COUNTRIES[n % len(COUNTRIES)], "languages": ["es", "en"],
+        "name": f"Clinic {n:03d}",
+        "slug": f"clinic-{n:03d}",
+        "country": COUNTRIES[n % len(COUNTRIES)],
+        "languages": ["es", "en"],
     }
     clinic = cast(Clinic, ClinicFactory(**{**defaults, **clinic_kwargs}))
     condition = condition or knee()
@@ -53,14 +55,24 @@ def full_clinic(n: int, *, condition: Condition | None = None, **clinic_kwargs: 
     CredentialFactory(clinic=clinic, kind=CredentialKind.LAB_CERTIFICATE)
     CredentialFactory(clinic=clinic, kind=CredentialKind.CELL_QUALITY)
     OfferingFactory(
-        clinic=clinic, title=f"Cultured MSC infusion {n}", route=Route.IV,
-        cell_count_millions=Decimal("100"), conditions=[condition],
-        price_min=Decimal(4000 + n), price_max=Decimal(9000 + n),
+        clinic=clinic,
+        title=f"Cultured MSC infusion {n}",
+        route=Route.IV,
+        cell_count_millions=Decimal("100"),
+        conditions=[condition],
+        price_min=Decimal(4000 + n),
+        price_max=Decimal(9000 + n),
     )
     OfferingFactory(
-        clinic=clinic, title=f"Same-day bone marrow {n}", manipulation=Manipulation.MINIMAL,
-        cell_source=CellSource.BONE_MARROW, cell_count_millions=None, volume_ml=Decimal("8"),
-        conditions=[condition], price_min=Decimal(2500), price_max=Decimal(3500),
+        clinic=clinic,
+        title=f"Same-day bone marrow {n}",
+        manipulation=Manipulation.MINIMAL,
+        cell_source=CellSource.BONE_MARROW,
+        cell_count_millions=None,
+        volume_ml=Decimal("8"),
+        conditions=[condition],
+        price_min=Decimal(2500),
+        price_max=Decimal(3500),
     )
     DoctorFactory(clinic=clinic)
     ReviewFactory(clinic=clinic, rating=5, body="Careful and honest.")
@@ -69,9 +81,10 @@ def full_clinic(n: int, *, condition: Condition | None = None, **clinic_kwargs: 
 
 
 def hidden_clinic(status: str = ClinicStatus.UNDER_REVIEW) -> Clinic:
-    clinic = cast(Clinic, ClinicFactory(
-        name="Hidden Clinic Under Review", slug="hidden-under-review", status=status
-    ))
+    clinic = cast(
+        Clinic,
+        ClinicFactory(name="Hidden Clinic Under Review", slug="hidden-under-review", status=status),
+    )
     OfferingFactory(clinic=clinic, title="Hidden offering")
     return clinic
 

@@ -38,8 +38,10 @@ def test_a_password_reset_is_an_outbox_message_whose_link_works_once(
     path = link.group(0).split("://", 1)[1].split("/", 1)[1]
     form_page = client.get("/" + path, follow=True)
     assert form_page.status_code == 200 and b"password1" in form_page.content
-    done = client.post(form_page.redirect_chain[-1][0] if form_page.redirect_chain else "/" + path,
-                       {"password1": "A-new-long-pass-2026!", "password2": "A-new-long-pass-2026!"})
+    done = client.post(
+        form_page.redirect_chain[-1][0] if form_page.redirect_chain else "/" + path,
+        {"password1": "A-new-long-pass-2026!", "password2": "A-new-long-pass-2026!"},
+    )
     assert done.status_code in (200, 302)
     user.refresh_from_db()
     assert user.check_password("A-new-long-pass-2026!")
@@ -56,17 +58,19 @@ def test_an_unknown_address_gets_a_message_that_reveals_nothing(client: Client, 
     assert "no such account" in mail.outbox[0].body
 
 
-def test_a_password_change_tells_the_user_through_the_outbox(
-    client: Client, personas: Any
-) -> None:
+def test_a_password_change_tells_the_user_through_the_outbox(client: Client, personas: Any) -> None:
     user = personas.clinic_a_staff
     user.set_password("old-password-2026")
     user.save()
     client.force_login(user)
-    response = client.post("/accounts/password/change/", {
-        "oldpassword": "old-password-2026",
-        "password1": "A-new-long-pass-2026!", "password2": "A-new-long-pass-2026!",
-    })
+    response = client.post(
+        "/accounts/password/change/",
+        {
+            "oldpassword": "old-password-2026",
+            "password1": "A-new-long-pass-2026!",
+            "password2": "A-new-long-pass-2026!",
+        },
+    )
     assert response.status_code in (200, 302)
     row = Notification.objects.get(kind="core.account_notice")
     assert row.data == {"notice": "account/email/password_changed"}

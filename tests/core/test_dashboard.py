@@ -50,9 +50,7 @@ def test_the_concierge_sees_the_day_at_a_glance(client: Client, personas: Any) -
     assert found["New, not yet read"][0] == 2
 
 
-def test_each_number_links_to_a_list_of_exactly_those_rows(
-    client: Client, personas: Any
-) -> None:
+def test_each_number_links_to_a_list_of_exactly_those_rows(client: Client, personas: Any) -> None:
     CaseFactory.create_batch(3, status=CaseStatus.NEW)
     CaseFactory.create(status=CaseStatus.CLINICIAN_REVIEW)
     CaseFactory.create(status=CaseStatus.IN_REVIEW, owner=personas.concierge)

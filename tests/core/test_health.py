@@ -81,8 +81,12 @@ def test_it_is_red_when_an_e_mail_has_waited_too_long(client: Client, settings: 
     settings.OUTBOX_HEALTH_MAX_AGE = 60
     _beat("web", 5)
     _beat("beat", 5)
-    notify(kind="tests.ping", dedupe_key="late", to="staff@concierge.example",
-           due_at=timezone.now() - timedelta(minutes=10))
+    notify(
+        kind="tests.ping",
+        dedupe_key="late",
+        to="staff@concierge.example",
+        due_at=timezone.now() - timedelta(minutes=10),
+    )
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json()["checks"]["outbox"]["ok"] is False

@@ -38,12 +38,23 @@ def test_the_copy_has_no_identifiers_or_private_tags_but_keeps_what_a_clinic_nee
     for secret in [*SECRETS, b"Wilson^James"]:
         assert secret not in copy
     ds = dcmread(io.BytesIO(copy), force=False)
-    for keyword in ("PatientName", "PatientBirthDate", "ReferringPhysicianName",
-                    "AccessionNumber", "StudyID"):
+    for keyword in (
+        "PatientName",
+        "PatientBirthDate",
+        "ReferringPhysicianName",
+        "AccessionNumber",
+        "StudyID",
+    ):
         assert keyword in ds and not ds[keyword].value  # kept, empty (PS3.15 action Z)
     assert ds.PatientID == "ANONYMIZED"  # Z/D: a dummy stays valid where the ID is type 1
-    for keyword in ("PatientAddress", "PatientTelephoneNumbers", "OtherPatientIDs",
-                    "OtherPatientNames", "PatientMotherBirthName", "InstitutionAddress"):
+    for keyword in (
+        "PatientAddress",
+        "PatientTelephoneNumbers",
+        "OtherPatientIDs",
+        "OtherPatientNames",
+        "PatientMotherBirthName",
+        "InstitutionAddress",
+    ):
         assert keyword not in ds  # removed (action X)
     assert ds.InstitutionName == "ANONYMIZED"  # X/Z/D: a dummy stays valid in every IOD
     assert "RequestAttributesSequence" not in ds  # X: the whole request goes, names and all
@@ -52,7 +63,12 @@ def test_the_copy_has_no_identifiers_or_private_tags_but_keeps_what_a_clinic_nee
     assert ds.DeidentificationMethod
     source = dcmread(io.BytesIO(original))
     assert (ds.PatientSex, ds.PatientAge, ds.Modality, ds.BodyPartExamined, ds.StudyDate) == (
-        "F", "061Y", "MR", "KNEE", "20240301")
+        "F",
+        "061Y",
+        "MR",
+        "KNEE",
+        "20240301",
+    )
     assert ds.PixelData == source.PixelData
     assert ds.SOPInstanceUID != source.SOPInstanceUID  # U: replaced, see test_uploads_deid_profile
     assert ds.file_meta.MediaStorageSOPInstanceUID == ds.SOPInstanceUID

@@ -233,7 +233,9 @@ SECRETS = [value.encode() for value in IDENTIFIERS.values()] + [b"VENDOR SECRET 
 
 
 def identified_dicom(
-    *, pixel_data: bytes = bytes(range(256)) * 4, transfer_syntax: UID = ExplicitVRLittleEndian,
+    *,
+    pixel_data: bytes = bytes(range(256)) * 4,
+    transfer_syntax: UID = ExplicitVRLittleEndian,
     preamble: bytes = bytes(128),
 ) -> bytes:
     meta = FileMetaDataset()

@@ -45,8 +45,11 @@ class MotoServer:
         import boto3
 
         return boto3.client(
-            "s3", endpoint_url=self.endpoint, region_name=REGION,
-            aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY,
+            "s3",
+            endpoint_url=self.endpoint,
+            region_name=REGION,
+            aws_access_key_id=ACCESS_KEY,
+            aws_secret_access_key=SECRET_KEY,
         )
 
 
@@ -85,7 +88,8 @@ def moto_server() -> Iterator[MotoServer]:
     endpoint = f"http://127.0.0.1:{port}"
     process = subprocess.Popen(
         [executable, "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         deadline = time.monotonic() + 30
@@ -117,15 +121,19 @@ def s3_bucket(moto_server: MotoServer, settings: Any) -> Bucket:
     client.put_public_access_block(
         Bucket=name,
         PublicAccessBlockConfiguration={
-            "BlockPublicAcls": True, "IgnorePublicAcls": True,
-            "BlockPublicPolicy": True, "RestrictPublicBuckets": True,
+            "BlockPublicAcls": True,
+            "IgnorePublicAcls": True,
+            "BlockPublicPolicy": True,
+            "RestrictPublicBuckets": True,
         },
     )
     bucket = Bucket(name=name, server=moto_server, client=client)
     settings.STORAGES = {
         **settings.STORAGES,
-        "default": {"BACKEND": "core.storage.PrivateS3Storage",
-                    "OPTIONS": bucket.storage_options()},
+        "default": {
+            "BACKEND": "core.storage.PrivateS3Storage",
+            "OPTIONS": bucket.storage_options(),
+        },
     }
     return bucket
 
@@ -134,6 +142,8 @@ def use_storage_options(settings: Any, bucket: Bucket, **overrides: Any) -> None
     """Re-point the private storage at ``bucket`` with some options changed."""
     settings.STORAGES = {
         **settings.STORAGES,
-        "default": {"BACKEND": "core.storage.PrivateS3Storage",
-                    "OPTIONS": bucket.storage_options(**overrides)},
+        "default": {
+            "BACKEND": "core.storage.PrivateS3Storage",
+            "OPTIONS": bucket.storage_options(**overrides),
+        },
     }

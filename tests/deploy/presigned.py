@@ -30,13 +30,18 @@ def signed_url_valid_at(url: str, *, at: datetime.datetime, secret_key: str) -> 
     lifetime = datetime.timedelta(seconds=int(params["X-Amz-Expires"]))
 
     # The query exactly as signed (already percent-encoded), less the signature itself.
-    unsigned = urlunsplit(parts._replace(query="&".join(
-        pair for pair in parts.query.split("&") if not pair.startswith("X-Amz-Signature=")
-    )))
+    unsigned = urlunsplit(
+        parts._replace(
+            query="&".join(
+                pair for pair in parts.query.split("&") if not pair.startswith("X-Amz-Signature=")
+            )
+        )
+    )
     request = AWSRequest(method="GET", url=unsigned, headers={"host": parts.netloc})
     request.context["timestamp"] = params["X-Amz-Date"]
-    signer = S3SigV4QueryAuth(Credentials(access_key, secret_key), service, region,
-                              expires=int(params["X-Amz-Expires"]))
+    signer = S3SigV4QueryAuth(
+        Credentials(access_key, secret_key), service, region, expires=int(params["X-Amz-Expires"])
+    )
     canonical = signer.canonical_request(request)
     expected = signer.signature(signer.string_to_sign(request, canonical), request)
 

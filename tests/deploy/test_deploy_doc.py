@@ -21,14 +21,14 @@ def variables_read(source: str) -> set[str]:
 
 
 def test_the_pattern_finds_every_way_the_settings_read_a_variable() -> None:
-    source = '''
+    source = """
     A = env.str("ONE", default="x")
     B = env.int(
         "TWO", default=2)
     C = env("THREE")
     vars().update(env.email_url('FOUR', default="x"))
     D = os.environ.get("NOT_ENV")
-    '''
+    """
     assert variables_read(source) == {"ONE", "TWO", "THREE", "FOUR"}
 
 

@@ -56,22 +56,37 @@ def _bulk(personas: Any) -> None:
     patients = Patient.objects.bulk_create(PatientFactory.build() for _ in range(CASES))
     statuses = [CaseStatus.NEW, CaseStatus.IN_REVIEW, CaseStatus.MATCHED, CaseStatus.CLOSED]
     cases = Case.objects.bulk_create(
-        CaseFactory.build(patient=p, condition=condition, status=statuses[i % 4],
-                          submitted_at=NOW - dt.timedelta(hours=i))
+        CaseFactory.build(
+            patient=p,
+            condition=condition,
+            status=statuses[i % 4],
+            submitted_at=NOW - dt.timedelta(hours=i),
+        )
         for i, p in enumerate(patients)
     )
     treatments = TreatmentRecord.objects.bulk_create(
-        TreatmentRecord(case=c, clinic=clinic, offering=offering, kind=PhaseKind.TREATMENT,
-                        status=RecordStatus.COMPLETED,
-                        completed_at=NOW - dt.timedelta(days=i % 400),
-                        treated_on=(NOW - dt.timedelta(days=i % 400)).date(),
-                        cell_count_millions=Decimal("50"), route=Route.JOINT, site="knee",
-                        cell_lot=f"LOT-{i}")
+        TreatmentRecord(
+            case=c,
+            clinic=clinic,
+            offering=offering,
+            kind=PhaseKind.TREATMENT,
+            status=RecordStatus.COMPLETED,
+            completed_at=NOW - dt.timedelta(days=i % 400),
+            treated_on=(NOW - dt.timedelta(days=i % 400)).date(),
+            cell_count_millions=Decimal("50"),
+            route=Route.JOINT,
+            site="knee",
+            cell_lot=f"LOT-{i}",
+        )
         for i, c in enumerate(cases)
     )
     schedules = FollowUpSchedule.objects.bulk_create(
-        FollowUpSchedule(treatment=t, case=t.case, clinic=clinic,
-                         status=ScheduleStatus.ACTIVE if i % 10 else ScheduleStatus.ENDED)
+        FollowUpSchedule(
+            treatment=t,
+            case=t.case,
+            clinic=clinic,
+            status=ScheduleStatus.ACTIVE if i % 10 else ScheduleStatus.ENDED,
+        )
         for i, t in enumerate(treatments)
     )
     check_ins: list[CheckIn] = []
@@ -79,36 +94,63 @@ def _bulk(personas: Any) -> None:
         for j, point in enumerate(TIME_POINTS):
             due = NOW - dt.timedelta(days=(i % 400) - 30 * j)
             # Most are long answered or missed; a handful are due now or waiting for an answer.
-            status = (CheckInStatus.SCHEDULED if due > NOW or (i % 97 == 0 and j == 0)
-                      else CheckInStatus.INVITED if i % 53 == 0
-                      else CheckInStatus.ANSWERED if (i + j) % 3 else CheckInStatus.MISSED)
-            check_ins.append(CheckIn(schedule=schedule, time_point=point, due_at=due,
-                                     status=status,
-                                     answered_at=due if status == CheckInStatus.ANSWERED else None))
+            status = (
+                CheckInStatus.SCHEDULED
+                if due > NOW or (i % 97 == 0 and j == 0)
+                else CheckInStatus.INVITED
+                if i % 53 == 0
+                else CheckInStatus.ANSWERED
+                if (i + j) % 3
+                else CheckInStatus.MISSED
+            )
+            check_ins.append(
+                CheckIn(
+                    schedule=schedule,
+                    time_point=point,
+                    due_at=due,
+                    status=status,
+                    answered_at=due if status == CheckInStatus.ANSWERED else None,
+                )
+            )
     check_ins = CheckIn.objects.bulk_create(check_ins)
     StaffTask.objects.bulk_create(
-        StaffTask(check_in=c, kind=TaskKind.REVIEW_ANSWERS, due_at=c.due_at + dt.timedelta(days=1),
-                  status=TaskStatus.OPEN if i % 20 == 0 else TaskStatus.DONE)
+        StaffTask(
+            check_in=c,
+            kind=TaskKind.REVIEW_ANSWERS,
+            due_at=c.due_at + dt.timedelta(days=1),
+            status=TaskStatus.OPEN if i % 20 == 0 else TaskStatus.DONE,
+        )
         for i, c in enumerate(check_ins[::6])
     )
     AdverseEvent.objects.bulk_create(
-        AdverseEvent(check_in=c, schedule_id=c.schedule_id, clinic=clinic, reasons=["fever"],
-                     reported_at=c.due_at, clinic_rating_due_at=c.due_at,
-                     status="open" if i % 25 == 0 else "closed",
-                     ctcae_grade=None if i % 25 == 0 else 1,
-                     relatedness="" if i % 25 == 0 else "possible", action_taken="none",
-                     outcome="recovered", graded_at=None if i % 25 == 0 else c.due_at)
+        AdverseEvent(
+            check_in=c,
+            schedule_id=c.schedule_id,
+            clinic=clinic,
+            reasons=["fever"],
+            reported_at=c.due_at,
+            clinic_rating_due_at=c.due_at,
+            status="open" if i % 25 == 0 else "closed",
+            ctcae_grade=None if i % 25 == 0 else 1,
+            relatedness="" if i % 25 == 0 else "possible",
+            action_taken="none",
+            outcome="recovered",
+            graded_at=None if i % 25 == 0 else c.due_at,
+        )
         for i, c in enumerate(check_ins[::30])
     )
     Notification.objects.bulk_create(
-        Notification(kind="followups.checkin_invite", dedupe_key=f"n-{i}",
-                     message_id=f"<{uuid.uuid4().hex}@concierge.example>",
-                     status=("queued" if i % 500 == 0 else "sending" if i % 499 == 0 else "sent"),
-                     lease_token=LEASE if i % 499 == 0 else uuid.uuid4().hex,
-                     lease_expires_at=NOW + dt.timedelta(minutes=5) if i % 499 == 0 else None,
-                     due_at=NOW - dt.timedelta(minutes=i % 60),
-                     created_at=NOW - dt.timedelta(minutes=i),
-                     sent_at=NOW - dt.timedelta(minutes=i))
+        Notification(
+            kind="followups.checkin_invite",
+            dedupe_key=f"n-{i}",
+            message_id=f"<{uuid.uuid4().hex}@concierge.example>",
+            status=("queued" if i % 500 == 0 else "sending" if i % 499 == 0 else "sent"),
+            lease_token=LEASE if i % 499 == 0 else uuid.uuid4().hex,
+            lease_expires_at=NOW + dt.timedelta(minutes=5) if i % 499 == 0 else None,
+            due_at=NOW - dt.timedelta(minutes=i % 60),
+            created_at=NOW - dt.timedelta(minutes=i),
+            sent_at=NOW - dt.timedelta(minutes=i),
+        )
         for i in range(10_000)
     )
     with connection.cursor() as cursor:
@@ -119,47 +161,66 @@ def _bulk(personas: Any) -> None:
 # where the planner may pick any of the table's indexes)
 HOT: dict[str, tuple[Callable[[], QuerySet[Any]], str, str | None]] = {
     "outbox dispatcher: claim due rows (core.notifications.services.outbox_claim_due)": (
-        lambda: Notification.objects.filter(_claimable(NOW)).order_by("priority", "due_at")
-        .select_for_update(skip_locked=True, of=("self",)).values_list("pk", flat=True)[:500],
-        "core_notification", "core_notif_lease_idx",
+        lambda: (
+            Notification.objects.filter(_claimable(NOW))
+            .order_by("priority", "due_at")
+            .select_for_update(skip_locked=True, of=("self",))
+            .values_list("pk", flat=True)[:500]
+        ),
+        "core_notification",
+        "core_notif_lease_idx",
     ),
     "outbox dispatcher: the rows of one lease": (
-        lambda: Notification.objects.filter(lease_token=LEASE).order_by("priority", "due_at")
-        .values_list("pk", flat=True),
-        "core_notification", "core_notif_lease_token_idx",
+        lambda: (
+            Notification.objects.filter(lease_token=LEASE)
+            .order_by("priority", "due_at")
+            .values_list("pk", flat=True)
+        ),
+        "core_notification",
+        "core_notif_lease_token_idx",
     ),
     "admin, notifications: the first page, newest first": (
         lambda: Notification.objects.order_by("-created_at", "-id")[:100],
-        "core_notification", "core_notif_created_idx",
+        "core_notification",
+        "core_notif_created_idx",
     ),
     "follow-ups ladder: scheduled check-ins now due": (
-        lambda: CheckIn.objects.filter(status=CheckInStatus.SCHEDULED, due_at__lte=NOW,
-                                       schedule__status=ScheduleStatus.ACTIVE),
-        "followups_checkin", None,
+        lambda: CheckIn.objects.filter(
+            status=CheckInStatus.SCHEDULED, due_at__lte=NOW, schedule__status=ScheduleStatus.ACTIVE
+        ),
+        "followups_checkin",
+        None,
     ),
     "follow-ups ladder: invited 10 days without an answer": (
-        lambda: CheckIn.objects.filter(status=CheckInStatus.INVITED,
-                                       due_at__lte=NOW - CALL_TASK_AFTER,
-                                       schedule__status=ScheduleStatus.ACTIVE)
-        .exclude(tasks__kind=TaskKind.CALL_PATIENT),
-        "followups_checkin", "followups_checkin_due_idx",
+        lambda: CheckIn.objects.filter(
+            status=CheckInStatus.INVITED,
+            due_at__lte=NOW - CALL_TASK_AFTER,
+            schedule__status=ScheduleStatus.ACTIVE,
+        ).exclude(tasks__kind=TaskKind.CALL_PATIENT),
+        "followups_checkin",
+        "followups_checkin_due_idx",
     ),
     "admin, follow-up tasks: the default list (status, then soonest due)": (
         lambda: StaffTask.objects.order_by("status", "due_at", "-pk")[:100],
-        "followups_stafftask", "followups_task_queue_idx",
+        "followups_stafftask",
+        "followups_task_queue_idx",
     ),
     "admin, follow-up tasks: open ones": (
-        lambda: StaffTask.objects.filter(status=TaskStatus.OPEN).order_by("status", "due_at",
-                                                                          "-pk")[:100],
-        "followups_stafftask", None,
+        lambda: StaffTask.objects.filter(status=TaskStatus.OPEN).order_by(
+            "status", "due_at", "-pk"
+        )[:100],
+        "followups_stafftask",
+        None,
     ),
     "admin, adverse events: open ones, oldest first": (
         lambda: AdverseEvent.objects.filter(status="open").order_by("reported_at", "-pk")[:100],
-        "followups_adverseevent", None,
+        "followups_adverseevent",
+        None,
     ),
     "admin, cases: the triage queue (status new, oldest first)": (
         lambda: Case.objects.filter(status=CaseStatus.NEW).order_by("submitted_at", "pk")[:100],
-        "intake_case", None,
+        "intake_case",
+        None,
     ),
 }
 

@@ -94,8 +94,9 @@ def test_an_intake_upload_lands_in_the_bucket_encrypted_private_and_never_on_loc
     assert [(g["Grantee"]["Type"], g["Permission"]) for g in grants["Grants"]] == [
         ("CanonicalUser", "FULL_CONTROL")
     ]
-    status, _headers, body = _fetch(f"{s3_bucket.server.endpoint}/{s3_bucket.name}/"
-                                    f"{document.file.name}")
+    status, _headers, body = _fetch(
+        f"{s3_bucket.server.endpoint}/{s3_bucket.name}/{document.file.name}"
+    )
     assert status == 403 and b"%PDF" not in body
     assert _files_under(private_media_root) == []
 
@@ -124,8 +125,14 @@ def test_an_upload_streams_to_the_bucket_in_parts_with_memory_bounded(
         assert head["ContentLength"] == megabytes * 1024 * 1024
         assert head["ServerSideEncryption"] == "AES256"
 
-    figure("s3.upload", small_mb=24, large_mb=48, part_mb=5,
-           peak_small_mb=round(peaks[24], 1), peak_large_mb=round(peaks[48], 1))
+    figure(
+        "s3.upload",
+        small_mb=24,
+        large_mb=48,
+        part_mb=5,
+        peak_small_mb=round(peaks[24], 1),
+        peak_large_mb=round(peaks[48], 1),
+    )
     assert peaks[48] < 5 * 5, f"a 48 MiB upload held {peaks[48]:.1f} MiB"
     assert peaks[48] < peaks[24] + 2, "memory grew with the file: the upload is not streaming"
 
@@ -140,8 +147,9 @@ def test_the_owner_is_redirected_to_a_short_lived_signed_url_and_a_stranger_gets
     WHEN another visitor asks for the same document, THEN a 404 with no link and no data."""
     knee = make_condition(name="Knee osteoarthritis", slug="knee-oa", category="orthopedic")
     post_step(client, "about", step_answers(knee)["about"])
-    client.post(UPLOAD_URL, {"doc_type": "record", "files": [upload("a.pdf", pdf_bytes())]},
-                headers=XHR)
+    client.post(
+        UPLOAD_URL, {"doc_type": "record", "files": [upload("a.pdf", pdf_bytes())]}, headers=XHR
+    )
     document = CaseDocument.objects.get()
     url = f"/intake/step/records/documents/{document.pk}/"
 
@@ -195,8 +203,12 @@ def test_clinic_staff_get_their_own_credential_document_and_never_another_clinic
     """Cross-tenant: clinic B's staff get the same 404 for clinic A's document as for an
     unknown id, with no signed URL in it; clinic A's staff are redirected to the file."""
     credential = credential_upload(
-        clinic=personas.clinic_a, kind="medical_licence", issuer="COFEPRIS", number="L-1",
-        issued_on=datetime.date(2026, 1, 5), expires_on=datetime.date(2028, 1, 5),
+        clinic=personas.clinic_a,
+        kind="medical_licence",
+        issuer="COFEPRIS",
+        number="L-1",
+        issued_on=datetime.date(2026, 1, 5),
+        expires_on=datetime.date(2028, 1, 5),
         uploaded_file=SimpleUploadedFile("licence.pdf", pdf_bytes("Licence"), "application/pdf"),
         acting_user=personas.clinic_a_staff,
     )
@@ -250,8 +262,9 @@ def test_a_clinics_imaging_zip_is_built_from_the_bucket_into_the_bucket(
     case = shared_case(personas.clinic_a)
     case.documents.filter(kind="dicom").delete()
     images, _uid = mr_series(case)
-    archive = study_archive_request(case=case, clinic=personas.clinic_a,
-                                    acting_user=personas.clinic_a_staff)
+    archive = study_archive_request(
+        case=case, clinic=personas.clinic_a, acting_user=personas.clinic_a_staff
+    )
     files_study_archive_build(archive.pk)
     archive.refresh_from_db()
     assert str(archive.file.name) in s3_bucket.keys()  # noqa: SIM118 - a list
@@ -301,8 +314,9 @@ def test_a_draft_document_removed_by_its_patient_is_deleted_from_the_bucket(
 ) -> None:
     knee = make_condition(name="Knee osteoarthritis", slug="knee-oa", category="orthopedic")
     post_step(client, "about", step_answers(knee)["about"])
-    client.post(UPLOAD_URL, {"doc_type": "record", "files": [upload("a.pdf", pdf_bytes())]},
-                headers=XHR)
+    client.post(
+        UPLOAD_URL, {"doc_type": "record", "files": [upload("a.pdf", pdf_bytes())]}, headers=XHR
+    )
     document = CaseDocument.objects.get()
     assert s3_bucket.keys() == [document.file.name]
 

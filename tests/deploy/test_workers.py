@@ -25,9 +25,19 @@ def test_each_role_gets_its_queue_its_concurrency_and_a_name_of_its_own(settings
     settings.WORKER_CONCURRENCY = {"default": 2, "mail": 6, "files": 1}
     argv = worker_argv("mail", ["--prefetch-multiplier", "1"])
     assert argv[1:] == [
-        "-A", "config", "worker", "-Q", settings.CELERY_MAIL_QUEUE, "--concurrency", "6",
-        "-n", "mail@%h", "--loglevel", settings.LOGGING["root"]["level"],
-        "--prefetch-multiplier", "1",
+        "-A",
+        "config",
+        "worker",
+        "-Q",
+        settings.CELERY_MAIL_QUEUE,
+        "--concurrency",
+        "6",
+        "-n",
+        "mail@%h",
+        "--loglevel",
+        settings.LOGGING["root"]["level"],
+        "--prefetch-multiplier",
+        "1",
     ]
     assert worker_argv("files")[worker_argv("files").index("-Q") + 1] == settings.CELERY_FILES_QUEUE
     assert worker_argv("default")[5] == settings.CELERY_TASK_DEFAULT_QUEUE
@@ -40,14 +50,32 @@ def workers() -> Iterator[str]:
     """Three worker processes on a queue family of their own, started as production does."""
     require(bool(settings.REDIS_URL), "separate worker processes need a real broker: REDIS_URL")
     queue = f"deploy-{uuid.uuid4().hex[:8]}"
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test", "CELERY_QUEUE": queue,
-           "WORKER_CONCURRENCY_DEFAULT": "1", "WORKER_CONCURRENCY_MAIL": "3",
-           "WORKER_CONCURRENCY_FILES": "2"}
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "CELERY_QUEUE": queue,
+        "WORKER_CONCURRENCY_DEFAULT": "1",
+        "WORKER_CONCURRENCY_MAIL": "3",
+        "WORKER_CONCURRENCY_FILES": "2",
+    }
     processes = [
         subprocess.Popen(
-            [sys.executable, "-m", "config.worker", role, "--pool", "threads",
-             "-n", f"{role}-{queue}@%h", "--without-gossip", "--without-mingle"],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                sys.executable,
+                "-m",
+                "config.worker",
+                role,
+                "--pool",
+                "threads",
+                "-n",
+                f"{role}-{queue}@%h",
+                "--without-gossip",
+                "--without-mingle",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         for role in ("default", "mail", "files")
     ]
@@ -77,8 +105,11 @@ def test_three_worker_processes_each_consume_only_their_own_queue(workers: str) 
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
         inspector = app.control.inspect(timeout=2)
-        seen = {n: q for n, q in (inspector.active_queues() or {}).items()
-                if any(n.startswith(p) for p in names)}
+        seen = {
+            n: q
+            for n, q in (inspector.active_queues() or {}).items()
+            if any(n.startswith(p) for p in names)
+        }
         if len(seen) == 3:
             stats = {n: s for n, s in (inspector.stats() or {}).items() if n in seen}
             break
@@ -86,8 +117,7 @@ def test_three_worker_processes_each_consume_only_their_own_queue(workers: str) 
     assert len(seen) == 3, f"workers that answered: {sorted(seen)}"
 
     by_role = {name.split("-", 1)[0]: name for name in seen}
-    expected = {"default": (queue, 1), "mail": (f"{queue}.mail", 3),
-                "files": (f"{queue}.files", 2)}
+    expected = {"default": (queue, 1), "mail": (f"{queue}.mail", 3), "files": (f"{queue}.files", 2)}
     for role, (queue_name, concurrency) in expected.items():
         node = by_role[role]
         assert [q["name"] for q in seen[node]] == [queue_name]

@@ -29,16 +29,24 @@ def treated(
 ) -> TreatmentRecord:
     """A completed treatment at ``clinic`` for a matched case (no schedule yet)."""
     case = CaseFactory.create(
-        status=CaseStatus.MATCHED, severity=severity,
-        patient=patient or PatientFactory.create(), **case_kwargs,
+        status=CaseStatus.MATCHED,
+        severity=severity,
+        patient=patient or PatientFactory.create(),
+        **case_kwargs,
     )
     offering = offering or OfferingFactory.create(clinic=clinic)
     return TreatmentRecord.objects.create(
-        case=case, clinic=clinic, offering=offering, kind=kind,
-        status=RecordStatus.COMPLETED, completed_at=timezone.now(),
+        case=case,
+        clinic=clinic,
+        offering=offering,
+        kind=kind,
+        status=RecordStatus.COMPLETED,
+        completed_at=timezone.now(),
         treated_on=treated_on or timezone.localdate() - dt.timedelta(days=2),
         cell_count_millions=Decimal("50") if kind == PhaseKind.TREATMENT else None,
-        route=Route.JOINT, site="right knee", cell_lot="LOT-2026-0042",
+        route=Route.JOINT,
+        site="right knee",
+        cell_lot="LOT-2026-0042",
     )
 
 

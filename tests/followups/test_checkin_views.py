@@ -29,9 +29,20 @@ from .factories import first_checkin, scheduled
 pytestmark = pytest.mark.django_db
 
 FEVER_PAGE_2 = {"se_fever": "2", "still_fever": "on", "fever_over_48h": "on"}
-QUIET_PAGE_2 = {f"se_{e}": "0" for e in (
-    "site_pain", "swelling", "redness", "bruising", "fatigue", "fever", "headache", "nausea",
-    "rash")}
+QUIET_PAGE_2 = {
+    f"se_{e}": "0"
+    for e in (
+        "site_pain",
+        "swelling",
+        "redness",
+        "bruising",
+        "fatigue",
+        "fever",
+        "headache",
+        "nausea",
+        "rash",
+    )
+}
 
 
 @pytest.fixture
@@ -108,9 +119,7 @@ def test_a_worsening_answer_makes_a_task_due_within_a_day(client: Client, check_
 
 
 @pytest.mark.parametrize("mangle", ["tampered", "expired", "answered", "ended"])
-def test_a_bad_link_is_refused_with_no_data(
-    client: Client, check_in: Any, mangle: str
-) -> None:
+def test_a_bad_link_is_refused_with_no_data(client: Client, check_in: Any, mangle: str) -> None:
     raw = checkin_link_issue(check_in=check_in, notification=None)
     if mangle == "tampered":
         raw = raw[:-2] + ("AA" if not raw.endswith("AA") else "BB")
@@ -143,7 +152,8 @@ def test_ten_thousand_random_links_find_nothing_and_are_rate_limited(
     caplog.set_level(logging.ERROR, logger="django.request")
     started = time.monotonic()
     found = sum(
-        1 for _n in range(10_000)
+        1
+        for _n in range(10_000)
         if services.checkin_for_link(secrets.token_urlsafe(32)) is not None
     )
     lookup_s = time.monotonic() - started
@@ -155,8 +165,14 @@ def test_ten_thousand_random_links_find_nothing_and_are_rate_limited(
         assert reference.encode() not in response.content
     assert found == 0
     assert statuses == {404: 30, 429: 270}  # 30 a minute per client, then refused
-    figure("followups.random_links", tried=10_000, found=found,
-           lookup_s=f"{lookup_s:.1f}", http_tried=300, http_limited=statuses[429])
+    figure(
+        "followups.random_links",
+        tried=10_000,
+        found=found,
+        lookup_s=f"{lookup_s:.1f}",
+        http_tried=300,
+        http_limited=statuses[429],
+    )
 
 
 def test_the_patient_can_pause_and_one_click_unsubscribe(client: Client, check_in: Any) -> None:
@@ -168,8 +184,9 @@ def test_the_patient_can_pause_and_one_click_unsubscribe(client: Client, check_i
     schedule.refresh_from_db()
     assert schedule.status == ScheduleStatus.PAUSED
     csrf_client = Client(enforce_csrf_checks=True)
-    response = csrf_client.post(f"/follow-up/unsubscribe/{token}/",
-                                {"List-Unsubscribe": "One-Click"})
+    response = csrf_client.post(
+        f"/follow-up/unsubscribe/{token}/", {"List-Unsubscribe": "One-Click"}
+    )
     assert response.status_code == 204
     schedule.refresh_from_db()
     assert schedule.status == ScheduleStatus.STOPPED
@@ -189,8 +206,12 @@ def test_a_clinic_sees_and_rates_only_its_own_patients_events(
         response = other.get(url)
         assert reference.encode() not in response.content
     assert other.get(f"/portal/follow-ups/events/{event.pk}/").status_code == 404
-    assert other.post(f"/portal/follow-ups/events/{event.pk}/",
-                      {"relatedness": "unlikely"}).status_code == 404
+    assert (
+        other.post(
+            f"/portal/follow-ups/events/{event.pk}/", {"relatedness": "unlikely"}
+        ).status_code
+        == 404
+    )
     own = Client()
     own.force_login(personas.clinic_a_staff)
     assert reference.encode() in own.get("/portal/follow-ups/events/").content
@@ -209,17 +230,28 @@ def test_staff_cannot_close_an_event_before_grading_it(
     client.force_login(personas.concierge)
     listing = client.get("/admin/followups/adverseevent/").content.decode()
     assert check_in.schedule.case.reference in listing
-    client.post("/admin/followups/adverseevent/",
-                {"action": "close_selected", "_selected_action": [event.pk]})
+    client.post(
+        "/admin/followups/adverseevent/",
+        {"action": "close_selected", "_selected_action": [event.pk]},
+    )
     event.refresh_from_db()
     assert event.status == EventStatus.OPEN
     url = f"/admin/followups/adverseevent/{event.pk}/change/"
     incomplete = client.post(url, {"ctcae_grade": "2"})
     assert incomplete.status_code == 200 and b"Required to grade the event" in incomplete.content
-    client.post(url, {"ctcae_grade": "2", "relatedness": "possible", "outcome": "recovered",
-                      "action_taken": "Called; antibiotics started by the clinic."})
-    client.post("/admin/followups/adverseevent/",
-                {"action": "close_selected", "_selected_action": [event.pk]})
+    client.post(
+        url,
+        {
+            "ctcae_grade": "2",
+            "relatedness": "possible",
+            "outcome": "recovered",
+            "action_taken": "Called; antibiotics started by the clinic.",
+        },
+    )
+    client.post(
+        "/admin/followups/adverseevent/",
+        {"action": "close_selected", "_selected_action": [event.pk]},
+    )
     event.refresh_from_db()
     assert event.status == EventStatus.CLOSED and event.graded_by == personas.concierge
     actions = set(AuditEvent.objects.values_list("action", flat=True))

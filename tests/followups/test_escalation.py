@@ -57,6 +57,7 @@ def test_the_expected_soreness_of_day_two_needs_nobody() -> None:
 def test_the_reasons_are_named() -> None:
     result = escalation_for(
         CheckInAnswers(fever_over_48h=True, care_visit=CareVisit.HOSPITAL),
-        previous_pain=None, previous_function=None,
+        previous_pain=None,
+        previous_function=None,
     )
     assert result.reasons == ("fever_over_48h", "hospital_visit")

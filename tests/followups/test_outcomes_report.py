@@ -28,13 +28,23 @@ def treat_cohort(clinic: Any, cohort: list[Any]) -> None:
     offering = OfferingFactory.create(clinic=clinic, title="Knee MSC", conditions=[condition])
     for patient in cohort:
         schedule = scheduled(
-            clinic, offering=offering, severity=patient.baseline_pain, condition=condition,
+            clinic,
+            offering=offering,
+            severity=patient.baseline_pain,
+            condition=condition,
             treated_on=timezone.localdate() - dt.timedelta(days=100),
         )
         m3 = schedule.check_ins.get(time_point="m3")
         if patient.answered:
-            checkin_page_save(check_in=m3, page=1, values={
-                "pain_now": patient.pain_now, "pgic": patient.pgic or 4, "function_limit": 3})
+            checkin_page_save(
+                check_in=m3,
+                page=1,
+                values={
+                    "pain_now": patient.pain_now,
+                    "pgic": patient.pgic or 4,
+                    "function_limit": 3,
+                },
+            )
             checkin_submit(check_in=m3)
 
 
@@ -81,9 +91,16 @@ def test_adverse_events_are_counted_by_grade_on_the_card(personas: Any) -> None:
     check_in = CheckIn.objects.filter(status=CheckInStatus.ANSWERED).first()
     assert check_in is not None
     AdverseEvent.objects.create(
-        check_in=check_in, schedule=check_in.schedule, clinic=personas.clinic_a,
-        reasons=["fever_over_48h"], status="graded", ctcae_grade=2, relatedness="possible",
-        action_taken="Antibiotics", outcome="recovered", graded_at=timezone.now(),
+        check_in=check_in,
+        schedule=check_in.schedule,
+        clinic=personas.clinic_a,
+        reasons=["fever_over_48h"],
+        status="graded",
+        ctcae_grade=2,
+        relatedness="possible",
+        action_taken="Antibiotics",
+        outcome="recovered",
+        graded_at=timezone.now(),
         clinic_rating_due_at=timezone.now() - dt.timedelta(days=1),
     )
     row = next(r for r in outcome_rows() if r.time_point == "m3")

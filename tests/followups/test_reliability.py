@@ -43,8 +43,10 @@ def treat(clinic: Any, count: int) -> None:
 def sweep_twice_at_once(rig: OutboxRig) -> None:
     """Two schedulers racing in two processes, as two beat instances would."""
     argv = [sys.executable, "manage.py", "followups_sweep"]
-    procs = [subprocess.Popen(argv, env=rig.env(), stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT) for _n in range(2)]
+    procs = [
+        subprocess.Popen(argv, env=rig.env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        for _n in range(2)
+    ]
     for proc in procs:
         out, _err = proc.communicate(timeout=120)
         assert proc.returncode == 0, out.decode()
@@ -52,17 +54,22 @@ def sweep_twice_at_once(rig: OutboxRig) -> None:
 
 def due_invites() -> list[str]:
     return list(
-        Notification.objects.filter(kind=INVITE, due_at__lte=timezone.now())
-        .values_list("message_id", flat=True)
+        Notification.objects.filter(kind=INVITE, due_at__lte=timezone.now()).values_list(
+            "message_id", flat=True
+        )
     )
 
 
 def wait_settled(rig: OutboxRig, kinds: tuple[str, ...], timeout: float) -> float:
     return wait_until(
-        lambda: not Notification.objects.filter(
-            kind__in=kinds, status__in=(S.QUEUED, S.SENDING), due_at__lte=timezone.now()
-        ).exists(),
-        timeout=timeout, interval=0.2, what="the due follow-up e-mails to settle",
+        lambda: (
+            not Notification.objects.filter(
+                kind__in=kinds, status__in=(S.QUEUED, S.SENDING), due_at__lte=timezone.now()
+            ).exists()
+        ),
+        timeout=timeout,
+        interval=0.2,
+        what="the due follow-up e-mails to settle",
         detail=rig.logs,
     )
 
@@ -88,15 +95,22 @@ def test_two_hundred_check_ins_due_at_once_each_arrive_exactly_once(
     wait_settled(rig, (INVITE,), timeout=180)
     drain = time.monotonic() - started
     result = tally(expected, rig.sink.counts())
-    figure("followups.race", due=200, delivered=result.delivered,
-           duplicates=result.duplicates, lost=result.lost, drain_s=f"{drain:.1f}")
+    figure(
+        "followups.race",
+        due=200,
+        delivered=result.delivered,
+        duplicates=result.duplicates,
+        lost=result.lost,
+        drain_s=f"{drain:.1f}",
+    )
     assert result == Tally(queued=200, delivered=200, duplicates=0, lost=0)
 
     # Fifty answer; twenty withdraw; then every reminder's time comes.
     check_ins = list(CheckIn.objects.filter(time_point="d2").select_related("schedule"))
     for check_in in check_ins[:50]:
-        checkin_page_save(check_in=check_in, page=1,
-                          values={"pain_now": 3, "pgic": 3, "function_limit": 3})
+        checkin_page_save(
+            check_in=check_in, page=1, values={"pain_now": 3, "pgic": 3, "function_limit": 3}
+        )
         checkin_submit(check_in=check_in)
     withdrawn = [c.schedule.case_id for c in check_ins[50:70]]
     Case.objects.filter(pk__in=withdrawn).update(status=CaseStatus.WITHDRAWN)
@@ -105,21 +119,26 @@ def test_two_hundred_check_ins_due_at_once_each_arrive_exactly_once(
         due_at=timezone.now()
     )
     wanted = list(
-        Notification.objects.filter(kind=REMINDER, about_id__in=[str(c.pk) for c in
-                                                                 check_ins[70:]])
-        .values_list("message_id", flat=True)
+        Notification.objects.filter(
+            kind=REMINDER, about_id__in=[str(c.pk) for c in check_ins[70:]]
+        ).values_list("message_id", flat=True)
     )
     unwanted = list(
-        Notification.objects.filter(kind=REMINDER, about_id__in=[str(c.pk) for c in
-                                                                 check_ins[:70]])
-        .values_list("message_id", flat=True)
+        Notification.objects.filter(
+            kind=REMINDER, about_id__in=[str(c.pk) for c in check_ins[:70]]
+        ).values_list("message_id", flat=True)
     )
     wait_settled(rig, (REMINDER,), timeout=180)
     received = rig.sink.counts()
     reminders = tally(wanted, received)
-    figure("followups.reminders", due=len(wanted), delivered=reminders.delivered,
-           duplicates=reminders.duplicates, lost=reminders.lost,
-           not_sent=sum(1 for mid in unwanted if received[mid] == 0))
+    figure(
+        "followups.reminders",
+        due=len(wanted),
+        delivered=reminders.delivered,
+        duplicates=reminders.duplicates,
+        lost=reminders.lost,
+        not_sent=sum(1 for mid in unwanted if received[mid] == 0),
+    )
     assert reminders == Tally(queued=130, delivered=130, duplicates=0, lost=0)
     assert all(received[mid] == 0 for mid in unwanted)
 
@@ -139,16 +158,21 @@ def test_a_worker_killed_mid_batch_loses_no_invitation(
     rig.start_workers(2)
     rig.start_dispatchers(2)
     started = time.monotonic()
-    wait_until(lambda: rig.sink.total() >= 60, timeout=120, what="60 deliveries",
-               detail=rig.logs)
+    wait_until(lambda: rig.sink.total() >= 60, timeout=120, what="60 deliveries", detail=rig.logs)
     in_flight = rig.kill_workers()
     at_kill = rig.sink.total()
     rig.start_workers(2)
     wait_settled(rig, (INVITE,), timeout=180)
     drain = time.monotonic() - started
     result = tally(expected, rig.sink.counts())
-    figure("followups.worker_kill", due=200, delivered=result.delivered,
-           duplicates=result.duplicates, lost=result.lost, drain_s=f"{drain:.1f}")
+    figure(
+        "followups.worker_kill",
+        due=200,
+        delivered=result.delivered,
+        duplicates=result.duplicates,
+        lost=result.lost,
+        drain_s=f"{drain:.1f}",
+    )
     assert at_kill < 200
     assert result.lost == 0 and result.delivered == 200
     assert result.duplicates <= in_flight
@@ -174,13 +198,18 @@ def test_an_smtp_outage_and_a_broker_restart_still_deliver_every_invitation_once
     assert not Notification.objects.filter(kind=INVITE, status=S.SENT).exists()
     assert not Notification.objects.filter(kind=INVITE, status=S.FAILED).exists()
     rig.sink.start()
-    wait_until(lambda: rig.sink.total() >= 40, timeout=120, what="40 deliveries",
-               detail=rig.logs)
+    wait_until(lambda: rig.sink.total() >= 40, timeout=120, what="40 deliveries", detail=rig.logs)
     rig.redis.kill()
     rig.redis.start()
     wait_settled(rig, (INVITE,), timeout=240)
     drain = time.monotonic() - started
     result = tally(expected, rig.sink.counts())
-    figure("followups.outage_and_broker_restart", due=200, delivered=result.delivered,
-           duplicates=result.duplicates, lost=result.lost, drain_s=f"{drain:.1f}")
+    figure(
+        "followups.outage_and_broker_restart",
+        due=200,
+        delivered=result.delivered,
+        duplicates=result.duplicates,
+        lost=result.lost,
+        drain_s=f"{drain:.1f}",
+    )
     assert result == Tally(queued=200, delivered=200, duplicates=0, lost=0)

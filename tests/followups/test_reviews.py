@@ -18,10 +18,26 @@ from .factories import scheduled
 
 pytestmark = pytest.mark.django_db
 
-QUIET = {f"se_{e}": "0" for e in ("site_pain", "swelling", "redness", "bruising", "fatigue",
-                                  "fever", "headache", "nausea", "rash")}
-REVIEW = {"rating": "2", "body": "Kind staff, but the knee is no better.",
-          "author_display_name": "Ana, 61, Chile", "language": "es"}
+QUIET = {
+    f"se_{e}": "0"
+    for e in (
+        "site_pain",
+        "swelling",
+        "redness",
+        "bruising",
+        "fatigue",
+        "fever",
+        "headache",
+        "nausea",
+        "rash",
+    )
+}
+REVIEW = {
+    "rating": "2",
+    "body": "Kind staff, but the knee is no better.",
+    "author_display_name": "Ana, 61, Chile",
+    "language": "es",
+}
 
 
 def answer(client: Client, check_in: CheckIn) -> None:
@@ -45,10 +61,15 @@ def test_the_one_week_check_in_invites_an_experience_review_published_as_verifie
     assert b"your review is published" in response.content
     review = Review.objects.get()
     assert (review.stage, review.status, review.rating) == (
-        ReviewStage.EXPERIENCE, ReviewStatus.PUBLISHED, 2)
+        ReviewStage.EXPERIENCE,
+        ReviewStatus.PUBLISHED,
+        2,
+    )
     assert review.treatment_verified_at is not None and review.language == "es"
-    assert review.author == schedule.case.patient.__class__.objects.get(
-        pk=schedule.case.patient.pk).user
+    assert (
+        review.author
+        == schedule.case.patient.__class__.objects.get(pk=schedule.case.patient.pk).user
+    )
     # Bad or good, it is on the clinic's public page.
     page = client.get(f"/clinics/{schedule.clinic.slug}/").content.decode()
     assert "the knee is no better" in page

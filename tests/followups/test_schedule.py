@@ -123,11 +123,13 @@ def test_a_retried_invitation_leaves_one_live_link_the_one_it_delivered(
 def test_an_answered_check_in_gets_no_reminder(personas: Any) -> None:
     schedule = scheduled(personas.clinic_a, treated_on=timezone.localdate() - dt.timedelta(days=8))
     check_in = first_checkin(schedule)
-    checkin_page_save(check_in=check_in, page=1, values={"pain_now": 3, "pgic": 3,
-                                                          "function_limit": 3})
+    checkin_page_save(
+        check_in=check_in, page=1, values={"pain_now": 3, "pgic": 3, "function_limit": 3}
+    )
     checkin_submit(check_in=check_in)
-    reminder = Notification.objects.get(kind="followups.checkin_reminder",
-                                        about_id=str(check_in.pk))
+    reminder = Notification.objects.get(
+        kind="followups.checkin_reminder", about_id=str(check_in.pk)
+    )
     assert reminder.status == NotificationStatus.CANCELLED
     outbox_drain()
     assert not any("reminder" in m.subject.lower() for m in mail.outbox)
@@ -156,10 +158,14 @@ def test_a_paused_patient_gets_nothing_until_they_resume(personas: Any) -> None:
     schedule_set_preference(schedule=schedule, status=ScheduleStatus.ACTIVE, acting_user=None)
     # Invitations still ahead are queued once (the ones that never left stay queued).
     week1 = schedule.check_ins.get(time_point=TimePoint.WEEK_1)
-    assert Notification.objects.filter(
-        about_id=str(week1.pk), kind="followups.checkin_invite",
-        status=NotificationStatus.QUEUED,
-    ).count() == 1
+    assert (
+        Notification.objects.filter(
+            about_id=str(week1.pk),
+            kind="followups.checkin_invite",
+            status=NotificationStatus.QUEUED,
+        ).count()
+        == 1
+    )
 
 
 def test_the_non_response_ladder_reminds_then_calls_then_marks_missed(personas: Any) -> None:
@@ -190,8 +196,9 @@ def test_two_racing_schedulers_make_one_schedule(personas: Any) -> None:
 def test_a_check_in_whose_invitation_bounced_shows_as_failed(personas: Any, settings: Any) -> None:
     settings.EMAIL_BACKEND = "tests.core.outbox_kinds.CodeBackend"
     patient = PatientFactory.create(email="gone+550@patients.example")
-    schedule = scheduled(personas.clinic_a, patient=patient,
-                         treated_on=timezone.localdate() - dt.timedelta(days=3))
+    schedule = scheduled(
+        personas.clinic_a, patient=patient, treated_on=timezone.localdate() - dt.timedelta(days=3)
+    )
     assert outbox_drain().failed == 1
     checkins_advance()
     day2 = schedule.check_ins.get(time_point=TimePoint.DAY_2)
@@ -205,16 +212,18 @@ def test_the_demo_has_a_check_in_due_now_and_a_publishable_outcome_card(
     from django.core.management import call_command
 
     call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
-    due = CheckIn.objects.filter(time_point="d2", due_at__lte=timezone.now(),
-                                 status__in=[S.SCHEDULED, S.INVITED])
+    due = CheckIn.objects.filter(
+        time_point="d2", due_at__lte=timezone.now(), status__in=[S.SCHEDULED, S.INVITED]
+    )
     assert due.exists()
     first_due = due.first()
     assert first_due is not None
-    invite = Notification.objects.get(kind="followups.checkin_invite",
-                                      about_id=str(first_due.pk))
+    invite = Notification.objects.get(kind="followups.checkin_invite", about_id=str(first_due.pk))
     assert invite.due_at <= timezone.now() and invite.status == NotificationStatus.QUEUED
     page = client.get("/clinics/clinica-regenera-guadalajara/").content.decode()
     assert "What patients reported after treatment" in page and 'role="img"' in page
     call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115 - idempotent
-    assert FollowUpSchedule.objects.filter(case__patient__email__startswith="outcome.demo") \
-        .count() == 6
+    assert (
+        FollowUpSchedule.objects.filter(case__patient__email__startswith="outcome.demo").count()
+        == 6
+    )

@@ -43,8 +43,15 @@ def mr_series(case: Any, count: int = 2) -> tuple[list[CaseDocument], str]:
     """``count`` MR images of one study and series; returns them and the study's UID."""
     study, series = generate_uid(), generate_uid()
     documents = [
-        stored_dicom(case, small_dicom(SOPClassUID=MRImageStorage, StudyInstanceUID=study,
-                                       SeriesInstanceUID=series, **PATIENT))
+        stored_dicom(
+            case,
+            small_dicom(
+                SOPClassUID=MRImageStorage,
+                StudyInstanceUID=study,
+                SeriesInstanceUID=series,
+                **PATIENT,
+            ),
+        )
         for _ in range(count)
     ]
     return documents, study

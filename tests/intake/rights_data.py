@@ -78,31 +78,46 @@ class RichPatient:
 def rich_patient(*, clinic: Clinic, staff: User) -> RichPatient:
     """Alice-like, but with everything: login, review, booking, treatment, check-ins."""
     user = UserFactory.create(email=MARK_EMAIL, full_name=MARK_NAME, roles=[Role.PATIENT])
-    patient = make_patient(user=user, full_name=MARK_NAME, email=MARK_EMAIL,
-                           phone="+442079460001")
-    case = make_case(patient=patient, status=CaseStatus.MATCHED, symptoms=MARK_TEXT,
-                     preferred_clinic=clinic)
-    document = make_document(case=case, doc_type=DocumentType.MRI, data=pdf_bytes(MARK_FILE),
-                             original_name=f"{MARK_TEXT}.pdf")
+    patient = make_patient(user=user, full_name=MARK_NAME, email=MARK_EMAIL, phone="+442079460001")
+    case = make_case(
+        patient=patient, status=CaseStatus.MATCHED, symptoms=MARK_TEXT, preferred_clinic=clinic
+    )
+    document = make_document(
+        case=case,
+        doc_type=DocumentType.MRI,
+        data=pdf_bytes(MARK_FILE),
+        original_name=f"{MARK_TEXT}.pdf",
+    )
     CaseMessage.objects.create(case=case, sender=MessageSender.PATIENT, body=MARK_TEXT)
     access_token_issue(case=case, purpose=TokenPurpose.CASE, acting_user=None)
     proposal = make_proposal(case=case, note_to_patient=MARK_TEXT)
     make_proposed_clinic(proposal=proposal, clinic=clinic, staff_note=MARK_TEXT)
     clinic_share_grant(case=case, clinic=clinic)
     StudyArchive.objects.create(
-        case=case, clinic=clinic, status=StudyArchiveStatus.FAILED, failure="build_error",
+        case=case,
+        clinic=clinic,
+        status=StudyArchiveStatus.FAILED,
+        failure="build_error",
         expires_at=timezone.now() + dt.timedelta(hours=1),
     )
     _login_rows(user)
     record = _consultation_rows(case, clinic, document)
     event = _followup_rows(record)
     review_submit(
-        clinic=clinic, author=user, rating=4, body=MARK_TEXT, author_display_name=MARK_NAME,
-        acting_user=user, treatment_ref=record.treatment_ref,
+        clinic=clinic,
+        author=user,
+        rating=4,
+        body=MARK_TEXT,
+        author_display_name=MARK_NAME,
+        acting_user=user,
+        treatment_ref=record.treatment_ref,
     )
     LogEntry.objects.create(
-        user=staff, content_type=ContentType.objects.get_for_model(Patient),
-        object_id=str(patient.pk), object_repr=MARK_NAME, action_flag=CHANGE,
+        user=staff,
+        content_type=ContentType.objects.get_for_model(Patient),
+        object_id=str(patient.pk),
+        object_repr=MARK_NAME,
+        action_flag=CHANGE,
         change_message="[]",
     )
     erasure_request(case=case)
@@ -114,39 +129,61 @@ def rich_patient(*, clinic: Clinic, staff: User) -> RichPatient:
 
 
 def _login_rows(user: User) -> None:
-    address = EmailAddress.objects.create(user=user, email=MARK_EMAIL, verified=True,
-                                          primary=True)
-    EmailConfirmation.objects.create(email_address=address, key="k" * 64,
-                                     sent=timezone.now())
-    Authenticator.objects.create(user=user, type=Authenticator.Type.TOTP,
-                                 data={"secret": "JBSWY3DPEHPK3PXP"})
+    address = EmailAddress.objects.create(user=user, email=MARK_EMAIL, verified=True, primary=True)
+    EmailConfirmation.objects.create(email_address=address, key="k" * 64, sent=timezone.now())
+    Authenticator.objects.create(
+        user=user, type=Authenticator.Type.TOTP, data={"secret": "JBSWY3DPEHPK3PXP"}
+    )
 
 
 def _consultation_rows(case: Case, clinic: Clinic, document: CaseDocument) -> TreatmentRecord:
     kind = ConsultationTypeFactory.create()
     start = timezone.now() - dt.timedelta(days=40)
     booking = Booking.objects.create(
-        host=kind.host, consultation_type=kind, case=case, status="completed",
-        start_at=start, end_at=start + dt.timedelta(minutes=30), blocked_start=start,
-        blocked_end=start + dt.timedelta(minutes=30), question=MARK_TEXT, document=document,
-        modality=kind.modality, patient_time_zone="Europe/London",
+        host=kind.host,
+        consultation_type=kind,
+        case=case,
+        status="completed",
+        start_at=start,
+        end_at=start + dt.timedelta(minutes=30),
+        blocked_start=start,
+        blocked_end=start + dt.timedelta(minutes=30),
+        question=MARK_TEXT,
+        document=document,
+        modality=kind.modality,
+        patient_time_zone="Europe/London",
     )
-    BookingEvent.objects.create(booking=booking, action="booked", actor_label="patient",
-                                reason=MARK_TEXT)
+    BookingEvent.objects.create(
+        booking=booking, action="booked", actor_label="patient", reason=MARK_TEXT
+    )
     booking_link_issue(booking=booking)
     offering = OfferingFactory.create(clinic=clinic)
     treated_on = timezone.localdate() - dt.timedelta(days=30)
     plan = TreatmentPlan.objects.create(
-        case=case, clinic=clinic, offering=offering, status="completed",
-        arrival_date=treated_on - dt.timedelta(days=1), departure_date=treated_on
-        + dt.timedelta(days=2), notes=MARK_TEXT,
+        case=case,
+        clinic=clinic,
+        offering=offering,
+        status="completed",
+        arrival_date=treated_on - dt.timedelta(days=1),
+        departure_date=treated_on + dt.timedelta(days=2),
+        notes=MARK_TEXT,
     )
-    TreatmentPhase.objects.create(plan=plan, kind=PhaseKind.TREATMENT, planned_date=treated_on,
-                                  booking=booking)
+    TreatmentPhase.objects.create(
+        plan=plan, kind=PhaseKind.TREATMENT, planned_date=treated_on, booking=booking
+    )
     return TreatmentRecord.objects.create(
-        case=case, clinic=clinic, offering=offering, plan=plan, status=RecordStatus.COMPLETED,
-        completed_at=timezone.now(), treated_on=treated_on, cell_count_millions=Decimal("50"),
-        route=Route.JOINT, site="right knee", cell_lot="LOT-7", notes=MARK_TEXT,
+        case=case,
+        clinic=clinic,
+        offering=offering,
+        plan=plan,
+        status=RecordStatus.COMPLETED,
+        completed_at=timezone.now(),
+        treated_on=treated_on,
+        cell_count_millions=Decimal("50"),
+        route=Route.JOINT,
+        site="right knee",
+        cell_lot="LOT-7",
+        notes=MARK_TEXT,
     )
 
 
@@ -157,16 +194,25 @@ def _followup_rows(record: TreatmentRecord) -> AdverseEvent:
     assert check_in is not None
     CheckIn.objects.filter(pk=check_in.pk).update(status="invited", invited_at=timezone.now())
     checkin_link_issue(check_in=check_in, notification=None)
-    values: dict[str, Any] = {"pain_now": 6, "fever_over_48h": True, "anything_else": MARK_TEXT,
-                              "contact_me": True}
+    values: dict[str, Any] = {
+        "pain_now": 6,
+        "fever_over_48h": True,
+        "anything_else": MARK_TEXT,
+        "contact_me": True,
+    }
     checkin_page_save(check_in=check_in, page=3, values=values)
     checkin_submit(check_in=check_in)
     StaffTask.objects.filter(check_in=check_in).update(note=MARK_TEXT)
     event = AdverseEvent.objects.get(check_in=check_in)
     # Graded and closed: no legal hold stands in the erasure's way.
     AdverseEvent.objects.filter(pk=event.pk).update(
-        status=EventStatus.CLOSED, ctcae_grade=1, relatedness="possible", outcome="recovered",
-        action_taken=MARK_TEXT, graded_at=timezone.now(), closed_at=timezone.now(),
+        status=EventStatus.CLOSED,
+        ctcae_grade=1,
+        relatedness="possible",
+        outcome="recovered",
+        action_taken=MARK_TEXT,
+        graded_at=timezone.now(),
+        closed_at=timezone.now(),
     )
     assert StaffTask.objects.filter(check_in=check_in, kind=TaskKind.CONTACT_REQUEST).exists()
     event.refresh_from_db()

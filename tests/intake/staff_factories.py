@@ -95,9 +95,7 @@ class CaseDocumentFactory(DjangoModelFactory[CaseDocument]):
     doc_type = DocumentType.MRI
     kind = "dicom"
     content_type = "application/dicom"
-    file = factory.LazyFunction(
-        lambda: ContentFile(DICOM_BYTES, name="intake/test/knee-mri.dcm")
-    )
+    file = factory.LazyFunction(lambda: ContentFile(DICOM_BYTES, name="intake/test/knee-mri.dcm"))
     sha256 = hashlib.sha256(DICOM_BYTES).hexdigest()
     size = len(DICOM_BYTES)
     metadata = factory.LazyFunction(

@@ -37,9 +37,15 @@ def concierge_client(client: Client, personas: Any) -> Client:
 def act(client: Client, action: str, *cases: Case) -> list[str]:
     # "All" statuses: the default queue hides closed cases, and an admin action
     # only ever receives rows of the list the concierge is looking at.
-    response = client.post(QUEUE + "?queue=all", {
-        "action": action, "index": 0, "_selected_action": [c.pk for c in cases],
-    }, follow=True)
+    response = client.post(
+        QUEUE + "?queue=all",
+        {
+            "action": action,
+            "index": 0,
+            "_selected_action": [c.pk for c in cases],
+        },
+        follow=True,
+    )
     assert response.status_code == 200
     return [str(m) for m in get_messages(response.wsgi_request)]
 
@@ -162,15 +168,18 @@ def test_withdrawing_from_the_admin_ends_every_clinic_share(
 def test_the_change_page_puts_alerts_and_the_summary_on_top(concierge_client: Client) -> None:
     case = CaseFactory.create(
         triage_flags=[Flag.ACTIVE_INFECTION, Flag.PREVIOUS_ADVERSE, Flag.NSAIDS],
-        has_hard_contraindication=True, budget_min_usd=4000, budget_max_usd=9000,
-        countries_accepted=["MX", "CO"], severity=7,
+        has_hard_contraindication=True,
+        budget_min_usd=4000,
+        budget_max_usd=9000,
+        countries_accepted=["MX", "CO"],
+        severity=7,
     )
     CaseDocumentFactory.create(case=case)
 
     html = concierge_client.get(reverse("admin:intake_case_change", args=[case.pk])).content
     page = html.decode()
 
-    summary = page[page.index('id="case-summary"'):page.index("</section>")]
+    summary = page[page.index('id="case-summary"') : page.index("</section>")]
     assert 'role="alert"' in summary
     assert "Alert: Active infection" in summary
     assert "Alert: Bad reaction to a previous cell treatment" in summary
@@ -184,9 +193,7 @@ def test_the_change_page_puts_alerts_and_the_summary_on_top(concierge_client: Cl
     assert 'name="_save"' not in page
 
 
-def test_the_change_page_buttons_assign_and_move(
-    concierge_client: Client, personas: Any
-) -> None:
+def test_the_change_page_buttons_assign_and_move(concierge_client: Client, personas: Any) -> None:
     case = CaseFactory.create()
     url = reverse("admin:intake_case_triage", args=[case.pk])
 

@@ -17,9 +17,7 @@ pytestmark = pytest.mark.django_db
 
 
 def download_url(document: Any, case_id: int | None = None) -> str:
-    return reverse(
-        "admin:intake_case_document", args=[case_id or document.case_id, document.pk]
-    )
+    return reverse("admin:intake_case_document", args=[case_id or document.case_id, document.pk])
 
 
 def test_clinician_reviewers_download_the_dicom_as_an_attachment(
@@ -76,9 +74,7 @@ def test_staff_without_the_concierge_role_get_a_404(client: Client) -> None:
     assert client.get(download_url(document)).status_code == 404
 
 
-def test_a_document_asked_for_under_another_case_is_a_404(
-    client: Client, personas: Any
-) -> None:
+def test_a_document_asked_for_under_another_case_is_a_404(client: Client, personas: Any) -> None:
     document = CaseDocumentFactory.create()
     other = CaseFactory.create()
     client.force_login(personas.clinician)
@@ -89,9 +85,7 @@ def test_a_document_asked_for_under_another_case_is_a_404(
     assert client.get(garbage).status_code == 404
 
 
-def test_a_document_whose_file_is_gone_is_a_404_not_a_crash(
-    client: Client, personas: Any
-) -> None:
+def test_a_document_whose_file_is_gone_is_a_404_not_a_crash(client: Client, personas: Any) -> None:
     document = CaseDocumentFactory.create()
     document.file.storage.delete(str(document.file.name))
     client.force_login(personas.clinician)

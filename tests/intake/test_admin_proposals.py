@@ -114,13 +114,15 @@ def test_the_service_refuses_an_unvetted_clinic_too(draft: Proposal, personas: A
 
     applied = ClinicFactory.create(status=ClinicStatus.APPLIED)
     with pytest.raises(DomainError):
-        proposal_curate(proposal=draft, curation=Curation(add=[applied]),
-                        acting_user=personas.concierge)
+        proposal_curate(
+            proposal=draft, curation=Curation(add=[applied]), acting_user=personas.concierge
+        )
     assert draft.items.count() == 2
 
 
-def test_the_same_clinic_twice_is_refused(concierge_client: Client, draft: Proposal,
-                                          personas: Any) -> None:
+def test_the_same_clinic_twice_is_refused(
+    concierge_client: Client, draft: Proposal, personas: Any
+) -> None:
     data = form_data(concierge_client.get(change_url(draft)))
     data["items-2-clinic"] = personas.clinic_a.pk
     response = concierge_client.post(change_url(draft), data)
@@ -129,7 +131,9 @@ def test_the_same_clinic_twice_is_refused(concierge_client: Client, draft: Propo
 
 
 def test_sending_moves_the_case_to_matched_and_emails_after_commit(
-    concierge_client: Client, draft: Proposal, personas: Any,
+    concierge_client: Client,
+    draft: Proposal,
+    personas: Any,
     django_capture_on_commit_callbacks: Any,
 ) -> None:
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
@@ -217,7 +221,8 @@ def test_a_second_sent_proposal_supersedes_the_first(
     # The first proposal's e-mail had not left yet: only the second one goes.
     assert outbox_drain().sent == 1
     assert dict(Notification.objects.values_list("about_id", "status")) == {
-        str(draft.pk): "cancelled", str(second.pk): "sent",
+        str(draft.pk): "cancelled",
+        str(second.pk): "sent",
     }
 
 
@@ -242,9 +247,7 @@ def test_sending_refuses_an_empty_a_sent_or_an_unready_proposal(
         proposal_send(proposal=unready, acting_user=personas.concierge)
 
 
-def test_a_clinic_suspended_after_the_draft_blocks_sending(
-    personas: Any, draft: Proposal
-) -> None:
+def test_a_clinic_suspended_after_the_draft_blocks_sending(personas: Any, draft: Proposal) -> None:
     from core.exceptions import DomainError
 
     type(personas.clinic_b).objects.filter(pk=personas.clinic_b.pk).update(
@@ -257,7 +260,9 @@ def test_a_clinic_suspended_after_the_draft_blocks_sending(
 
 
 def test_a_sent_proposal_is_read_only_in_the_admin(
-    concierge_client: Client, draft: Proposal, personas: Any,
+    concierge_client: Client,
+    draft: Proposal,
+    personas: Any,
     django_capture_on_commit_callbacks: Any,
 ) -> None:
     with django_capture_on_commit_callbacks(execute=False):

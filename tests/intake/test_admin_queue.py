@@ -67,9 +67,13 @@ def test_staff_without_the_concierge_role_see_no_cases(client: Client) -> None:
 
 def test_the_default_queue_is_open_submitted_cases(concierge_client: Client) -> None:
     new = CaseFactory.create(status=CaseStatus.NEW)
-    open_cases = {new.reference} | {CaseFactory.create(status=s).reference for s in (
-        CaseStatus.IN_REVIEW, CaseStatus.CLINICIAN_REVIEW,
-    )}
+    open_cases = {new.reference} | {
+        CaseFactory.create(status=s).reference
+        for s in (
+            CaseStatus.IN_REVIEW,
+            CaseStatus.CLINICIAN_REVIEW,
+        )
+    }
     closed = CaseFactory.create(status=CaseStatus.CLOSED)
     draft = CaseFactory.create(status=CaseStatus.DRAFT, submitted_at=None)
 
@@ -97,18 +101,19 @@ def test_flag_filters(concierge_client: Client) -> None:
 
     assert refs(concierge_client.get(QUEUE, {"flags": "hard"})) == {hard.reference}
     assert refs(concierge_client.get(QUEUE, {"flags": "caution"})) == {
-        caution.reference, adverse.reference
+        caution.reference,
+        adverse.reference,
     }
     assert refs(concierge_client.get(QUEUE, {"flags": "adverse"})) == {adverse.reference}
     assert refs(concierge_client.get(QUEUE, {"flags": "clean"})) == {clean.reference}
     assert refs(concierge_client.get(QUEUE, {"flags": "no_documents"})) == {
-        hard.reference, caution.reference, adverse.reference
+        hard.reference,
+        caution.reference,
+        adverse.reference,
     }
 
 
-def test_owner_filter_mine_unassigned_and_others(
-    concierge_client: Client, personas: Any
-) -> None:
+def test_owner_filter_mine_unassigned_and_others(concierge_client: Client, personas: Any) -> None:
     colleague = UserFactory.create(is_staff=True)
     mine = CaseFactory.create(owner=personas.concierge)
     unassigned = CaseFactory.create(owner=None)
@@ -146,8 +151,9 @@ def test_waiting_buckets(concierge_client: Client) -> None:
 
 
 def test_country_and_condition_category_filters(concierge_client: Client) -> None:
-    neuro = ConditionFactory.create(name="Parkinson's", slug="parkinsons",
-                             category=ConditionCategory.NEUROLOGICAL)
+    neuro = ConditionFactory.create(
+        name="Parkinson's", slug="parkinsons", category=ConditionCategory.NEUROLOGICAL
+    )
     spanish = CaseFactory.create(patient=PatientFactory.create(country="ES"))
     mexican = CaseFactory.create(patient=PatientFactory.create(country="MX"), condition=neuro)
 
@@ -161,15 +167,15 @@ def test_country_and_condition_category_filters(concierge_client: Client) -> Non
 
 
 def test_search_by_reference_name_or_email(concierge_client: Client) -> None:
-    target = CaseFactory.create(patient=PatientFactory.create(full_name="Rosa Delgado",
-                                                email="rosa.d@patients.example"))
-    CaseFactory.create(patient=PatientFactory.create(full_name="Tomás Ruiz",
-                                                     email="t.ruiz@patients.example"))
+    target = CaseFactory.create(
+        patient=PatientFactory.create(full_name="Rosa Delgado", email="rosa.d@patients.example")
+    )
+    CaseFactory.create(
+        patient=PatientFactory.create(full_name="Tomás Ruiz", email="t.ruiz@patients.example")
+    )
 
     assert refs(concierge_client.get(QUEUE, {"q": target.reference})) == {target.reference}
-    assert refs(concierge_client.get(QUEUE, {"q": target.reference.lower()})) == {
-        target.reference
-    }
+    assert refs(concierge_client.get(QUEUE, {"q": target.reference.lower()})) == {target.reference}
     assert refs(concierge_client.get(QUEUE, {"q": "Delgado"})) == {target.reference}
     assert refs(concierge_client.get(QUEUE, {"q": "rosa.d@"})) == {target.reference}
 
@@ -177,8 +183,9 @@ def test_search_by_reference_name_or_email(concierge_client: Client) -> None:
 def test_a_hard_contraindication_shows_as_a_red_alert_in_the_row(
     concierge_client: Client,
 ) -> None:
-    CaseFactory.create(triage_flags=[Flag.CANCER_ACTIVE, Flag.SMOKING],
-                       has_hard_contraindication=True)
+    CaseFactory.create(
+        triage_flags=[Flag.CANCER_ACTIVE, Flag.SMOKING], has_hard_contraindication=True
+    )
     html = concierge_client.get(QUEUE).content.decode()
     assert 'class="sc-badge sc-badge-alert"' in html
     assert "Alert: Cancer now or under treatment" in html
@@ -199,7 +206,10 @@ def _fill(n: int, concierge: User) -> None:
 
 @pytest.mark.parametrize("params", [{}, {"flags": "caution", "owner": "mine", "age": "40_59"}])
 def test_the_queue_runs_the_same_queries_for_5_or_50_cases(
-    client: Client, personas: Any, django_assert_num_queries: Any, figure: Any,
+    client: Client,
+    personas: Any,
+    django_assert_num_queries: Any,
+    figure: Any,
     params: dict[str, str],
 ) -> None:
     client.force_login(personas.concierge)
@@ -213,8 +223,7 @@ def test_the_queue_runs_the_same_queries_for_5_or_50_cases(
     assert response.status_code == 200
     if not params:  # a full page of the 50 cases
         assert len(response.context["cl"].result_list) == CaseAdmin.list_per_page < 50
-    figure("admin_queue_queries", cases_5=len(few), cases_50=len(many),
-           filtered=bool(params))
+    figure("admin_queue_queries", cases_5=len(few), cases_50=len(many), filtered=bool(params))
 
 
 # Session, user, the concierge role (once per request), the country filter's

@@ -30,15 +30,25 @@ def submitted_case() -> Any:
         return _factory_case()
     knee = ConditionFactory.create(name="Knee osteoarthritis", slug="knee-osteoarthritis")
     client = Client()
-    fill_wizard(client, knee, overrides={
-        "about": {"full_name": "Marta Quiroga", "email": "marta@patients.example"},
-        "screening": {"active_infection": "yes",
-                      "active_infection_details": "Tooth abscess, on antibiotics"},
-        "history": {"takes_anticoagulants": "yes", "anticoagulants_details": "Warfarin"},
-    })
-    response = client.post("/intake/step/records/upload/", {
-        "doc_type": "mri", "files": [upload("marta-knee.dcm", dicom_bytes(), "application/dicom")],
-    })
+    fill_wizard(
+        client,
+        knee,
+        overrides={
+            "about": {"full_name": "Marta Quiroga", "email": "marta@patients.example"},
+            "screening": {
+                "active_infection": "yes",
+                "active_infection_details": "Tooth abscess, on antibiotics",
+            },
+            "history": {"takes_anticoagulants": "yes", "anticoagulants_details": "Warfarin"},
+        },
+    )
+    response = client.post(
+        "/intake/step/records/upload/",
+        {
+            "doc_type": "mri",
+            "files": [upload("marta-knee.dcm", dicom_bytes(), "application/dicom")],
+        },
+    )
     assert response.status_code == 302, response.content[:300]
     response = client.post("/intake/step/review/", {"nav": "submit"})
     assert response.status_code == 302, response.content[:300]
@@ -51,8 +61,10 @@ def _factory_case() -> Any:
         patient=PatientFactory.create(full_name="Marta Quiroga", email="marta@patients.example"),
         triage_flags=[Flag.ACTIVE_INFECTION, Flag.ANTICOAGULANTS, Flag.PREVIOUS_TREATMENT],
         has_hard_contraindication=True,
-        active_infection=True, active_infection_details="Tooth abscess on antibiotics",
-        takes_anticoagulants=True, anticoagulants_details="Warfarin",
+        active_infection=True,
+        active_infection_details="Tooth abscess on antibiotics",
+        takes_anticoagulants=True,
+        anticoagulants_details="Warfarin",
     )
     CaseDocumentFactory.create(case=case)
     return case

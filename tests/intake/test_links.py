@@ -35,7 +35,9 @@ def _link_from_mail() -> str:
 
 
 def test_a_patient_resumes_the_draft_on_another_device(
-    client: Client, knee, django_capture_on_commit_callbacks  # type: ignore[no-untyped-def]
+    client: Client,
+    knee,
+    django_capture_on_commit_callbacks,  # type: ignore[no-untyped-def]
 ) -> None:
     """
     GIVEN a patient who answered the first two steps on their phone
@@ -245,9 +247,6 @@ def test_guessing_case_links_is_rate_limited(client: Client) -> None:
     """Sixty opens a minute per client, then 429 (GETs count: a guesser needs no POST)."""
     import secrets
 
-    codes = [
-        client.get(f"/intake/c/{secrets.token_urlsafe(32)}/").status_code
-        for _ in range(65)
-    ]
+    codes = [client.get(f"/intake/c/{secrets.token_urlsafe(32)}/").status_code for _ in range(65)]
     assert codes[:60] == [404] * 60
     assert set(codes[60:]) == {429}

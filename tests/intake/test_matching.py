@@ -53,16 +53,24 @@ def two_clinics(knee: Any) -> dict[str, Any]:
     Thailand: dear, Thai/English, no legality rule on file, no badge."""
     mexico = ClinicFactory.create(name="Clínica Alfa", country="MX", languages=["es", "en"])
     thailand = ClinicFactory.create(
-        name="Beta Cell Center", country="TH", city="Bangkok", time_zone="Asia/Bangkok",
+        name="Beta Cell Center",
+        country="TH",
+        city="Bangkok",
+        time_zone="Asia/Bangkok",
         languages=["th", "en"],
     )
     LegalityRuleFactory.create(country="MX", legality=Legality.ALLOWED)
     full_badge(mexico)
     mx_offering = OfferingFactory.create(
-        clinic=mexico, conditions=[knee], price_min=Decimal("5000"), price_max=Decimal("8000"),
+        clinic=mexico,
+        conditions=[knee],
+        price_min=Decimal("5000"),
+        price_max=Decimal("8000"),
     )
     th_offering = OfferingFactory.create(
-        clinic=thailand, conditions=[knee], price_min=Decimal("15000"),
+        clinic=thailand,
+        conditions=[knee],
+        price_min=Decimal("15000"),
         price_max=Decimal("25000"),
     )
     return {"mx": mexico, "th": thailand, "mx_offering": mx_offering, "th_offering": th_offering}
@@ -71,8 +79,9 @@ def two_clinics(knee: Any) -> dict[str, Any]:
 def test_it_ranks_the_clinic_that_fits_budget_law_and_credentials_first(
     personas: Any, knee: Any, two_clinics: dict[str, Any]
 ) -> None:
-    case = ready_case(condition=knee, budget_min_usd=3000, budget_max_usd=10000,
-                      countries_accepted=["MX", "TH"])
+    case = ready_case(
+        condition=knee, budget_min_usd=3000, budget_max_usd=10000, countries_accepted=["MX", "TH"]
+    )
 
     proposal = matching_propose(case=case, acting_user=personas.concierge)
 
@@ -89,9 +98,12 @@ def test_it_ranks_the_clinic_that_fits_budget_law_and_credentials_first(
     assert th_reasons[ReasonCode.LEGAL]["compliance"] == "unknown"
     assert th_reasons[ReasonCode.CREDENTIALS]["ok"] is False
     assert th_reasons[ReasonCode.LANGUAGE]["ok"] is True  # both speak English
-    expected = 100 - WEIGHTS[ReasonCode.BUDGET] - WEIGHTS[ReasonCode.LEGAL] - WEIGHTS[
-        ReasonCode.CREDENTIALS
-    ]
+    expected = (
+        100
+        - WEIGHTS[ReasonCode.BUDGET]
+        - WEIGHTS[ReasonCode.LEGAL]
+        - WEIGHTS[ReasonCode.CREDENTIALS]
+    )
     assert th.score == expected
     assert proposal.status == ProposalStatus.DRAFT
     assert proposal.created_by == personas.concierge
@@ -118,8 +130,12 @@ def test_any_country_means_every_country(
 
 
 def test_it_never_proposes_a_clinic_that_is_not_vetted(personas: Any, knee: Any) -> None:
-    for status in (ClinicStatus.APPLIED, ClinicStatus.UNDER_REVIEW, ClinicStatus.SUSPENDED,
-                   ClinicStatus.REJECTED):
+    for status in (
+        ClinicStatus.APPLIED,
+        ClinicStatus.UNDER_REVIEW,
+        ClinicStatus.SUSPENDED,
+        ClinicStatus.REJECTED,
+    ):
         clinic = ClinicFactory.create(status=status, country="MX")
         OfferingFactory.create(clinic=clinic, conditions=[knee])
     case = ready_case(condition=knee, countries_accepted=["MX"])
@@ -135,17 +151,41 @@ def test_it_leaves_out_an_offering_the_country_forbids_and_keeps_a_legal_one(
     """Japan does not allow donor cord cells in clinics: that offering is out, the clinic's
     own-fat offering stays."""
     japan = ClinicFactory.create(name="Tokyo Cell Clinic", country="JP", languages=["ja", "en"])
-    LegalityRuleFactory.create(country="JP", origin=CellOrigin.ALLOGENEIC,
-                        cell_source=CellSource.UMBILICAL_CORD, legality=Legality.NOT_ALLOWED)
-    LegalityRuleFactory.create(country="JP", origin=CellOrigin.AUTOLOGOUS,
-                        legality=Legality.RESTRICTED)
-    give_badge(japan, kinds=("medical_licence", "insurance", "donor_screening",
-                             "lab_certificate", "cell_quality"))
-    OfferingFactory.create(clinic=japan, conditions=[knee], title="Cord MSC",
-                    origin=CellOrigin.ALLOGENEIC, cell_source=CellSource.UMBILICAL_CORD,
-                    price_min=Decimal("4000"), price_max=Decimal("6000"))
-    own_fat = OfferingFactory.create(clinic=japan, conditions=[knee], title="Own-fat MSC",
-                              price_min=Decimal("9000"), price_max=Decimal("12000"))
+    LegalityRuleFactory.create(
+        country="JP",
+        origin=CellOrigin.ALLOGENEIC,
+        cell_source=CellSource.UMBILICAL_CORD,
+        legality=Legality.NOT_ALLOWED,
+    )
+    LegalityRuleFactory.create(
+        country="JP", origin=CellOrigin.AUTOLOGOUS, legality=Legality.RESTRICTED
+    )
+    give_badge(
+        japan,
+        kinds=(
+            "medical_licence",
+            "insurance",
+            "donor_screening",
+            "lab_certificate",
+            "cell_quality",
+        ),
+    )
+    OfferingFactory.create(
+        clinic=japan,
+        conditions=[knee],
+        title="Cord MSC",
+        origin=CellOrigin.ALLOGENEIC,
+        cell_source=CellSource.UMBILICAL_CORD,
+        price_min=Decimal("4000"),
+        price_max=Decimal("6000"),
+    )
+    own_fat = OfferingFactory.create(
+        clinic=japan,
+        conditions=[knee],
+        title="Own-fat MSC",
+        price_min=Decimal("9000"),
+        price_max=Decimal("12000"),
+    )
     case = ready_case(condition=knee, countries_accepted=["JP"], budget_max_usd=10000)
 
     proposal = matching_propose(case=case, acting_user=personas.concierge)
@@ -159,18 +199,21 @@ def test_a_clinic_whose_only_offering_is_forbidden_is_not_proposed(
     personas: Any, knee: Any
 ) -> None:
     japan = ClinicFactory.create(country="JP")
-    LegalityRuleFactory.create(country="JP", origin=CellOrigin.ALLOGENEIC,
-                        legality=Legality.NOT_ALLOWED)
-    OfferingFactory.create(clinic=japan, conditions=[knee], origin=CellOrigin.ALLOGENEIC,
-                    cell_source=CellSource.UMBILICAL_CORD)
+    LegalityRuleFactory.create(
+        country="JP", origin=CellOrigin.ALLOGENEIC, legality=Legality.NOT_ALLOWED
+    )
+    OfferingFactory.create(
+        clinic=japan,
+        conditions=[knee],
+        origin=CellOrigin.ALLOGENEIC,
+        cell_source=CellSource.UMBILICAL_CORD,
+    )
     case = ready_case(condition=knee, countries_accepted=["JP"])
 
     assert matching_propose(case=case, acting_user=personas.concierge).items.count() == 0
 
 
-def test_offerings_for_other_conditions_or_not_live_do_not_count(
-    personas: Any, knee: Any
-) -> None:
+def test_offerings_for_other_conditions_or_not_live_do_not_count(personas: Any, knee: Any) -> None:
     other = ConditionFactory.create(name="Hair loss", slug="hair-loss")
     clinic = ClinicFactory.create(country="MX")
     OfferingFactory.create(clinic=clinic, conditions=[other])
@@ -188,8 +231,11 @@ def test_an_expired_credential_costs_the_credentials_reason(personas: Any, knee:
 
     clinic = ClinicFactory.create(country="MX")
     LegalityRuleFactory.create(country="MX", legality=Legality.ALLOWED)
-    full_badge(clinic, expires_on=timezone.localdate() - dt.timedelta(days=1),
-               issued_on=timezone.localdate() - dt.timedelta(days=400))
+    full_badge(
+        clinic,
+        expires_on=timezone.localdate() - dt.timedelta(days=1),
+        issued_on=timezone.localdate() - dt.timedelta(days=400),
+    )
     OfferingFactory.create(clinic=clinic, conditions=[knee])
     case = ready_case(condition=knee, countries_accepted=["MX"])
 
@@ -240,8 +286,9 @@ def test_a_new_run_supersedes_the_earlier_draft_and_writes_an_audit_row(
     assert set(event.data["clinic_ids"]) == {two_clinics["mx"].pk, two_clinics["th"].pk}
 
 
-@pytest.mark.parametrize("status", [CaseStatus.NEW, CaseStatus.IN_REVIEW,
-                                    CaseStatus.CLINICIAN_REVIEW, CaseStatus.CLOSED])
+@pytest.mark.parametrize(
+    "status", [CaseStatus.NEW, CaseStatus.IN_REVIEW, CaseStatus.CLINICIAN_REVIEW, CaseStatus.CLOSED]
+)
 def test_it_refuses_a_case_that_is_not_ready_for_clinics(
     personas: Any, knee: Any, status: str
 ) -> None:
@@ -263,8 +310,12 @@ def test_matching_reads_a_fixed_number_of_queries_however_many_clinics(
             clinic = ClinicFactory.create(country="MX")
             full_badge(clinic)
             OfferingFactory.create(clinic=clinic, conditions=[knee])
-            OfferingFactory.create(clinic=clinic, conditions=[knee], price_min=Decimal("20000"),
-                            price_max=Decimal("30000"))
+            OfferingFactory.create(
+                clinic=clinic,
+                conditions=[knee],
+                price_min=Decimal("20000"),
+                price_max=Decimal("30000"),
+            )
 
     def count_for(case: Any) -> int:
         with CaptureQueriesContext(connection) as ctx:
@@ -282,8 +333,9 @@ def test_matching_reads_a_fixed_number_of_queries_however_many_clinics(
     assert few == many
 
 
-def test_staff_can_score_a_clinic_they_add_by_hand(personas: Any, knee: Any,
-                                                     two_clinics: dict[str, Any]) -> None:
+def test_staff_can_score_a_clinic_they_add_by_hand(
+    personas: Any, knee: Any, two_clinics: dict[str, Any]
+) -> None:
     case = ready_case(condition=knee, countries_accepted=["MX"])
 
     match = score_clinic_for_case(case=case, clinic=two_clinics["th"])
@@ -295,8 +347,9 @@ def test_staff_can_score_a_clinic_they_add_by_hand(personas: Any, knee: Any,
 
 
 def test_case_needs_reads_languages_countries_and_budget(knee: Any) -> None:
-    case = ready_case(condition=knee, countries_accepted=["mx"], budget_min_usd=None,
-                      budget_max_usd=5000)
+    case = ready_case(
+        condition=knee, countries_accepted=["mx"], budget_min_usd=None, budget_max_usd=5000
+    )
     needs = CaseNeeds.of(case)
     assert needs.countries == frozenset({"MX"})
     assert needs.languages == frozenset({"en", "es"})

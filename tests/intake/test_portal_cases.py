@@ -46,8 +46,9 @@ def a_client(client: Client, personas: Any) -> Client:
 
 @pytest.fixture
 def cases(personas: Any) -> dict[str, Any]:
-    patient = PatientFactory.create(full_name="Rosa Delgado", email="rosa@patients.example",
-                             phone="+34600999888")
+    patient = PatientFactory.create(
+        full_name="Rosa Delgado", email="rosa@patients.example", phone="+34600999888"
+    )
     for_a = shared_case(personas.clinic_a, patient=patient, symptoms="Clicking in the knee")
     for_b = shared_case(personas.clinic_b, symptoms="Numb fingers at night")
     return {"a": for_a, "b": for_b}
@@ -71,11 +72,25 @@ def test_the_case_page_shows_what_a_clinic_needs_and_never_who_the_patient_is(
     html = response.content.decode()
 
     assert response.status_code == 200
-    for needed in ("Clicking in the knee", "Walk the dog again", "Severity (0-10)",
-                   "Active infection", "Current medications", str(case.patient.age)):
+    for needed in (
+        "Clicking in the knee",
+        "Walk the dog again",
+        "Severity (0-10)",
+        "Active infection",
+        "Current medications",
+        str(case.patient.age),
+    ):
         assert needed in html
-    for secret in ("Rosa Delgado", "rosa@patients.example", "600999888", "1965-04-12",
-                   "April 12, 1965", "10,000", "10000", "Jane_Doe_knee.dcm"):
+    for secret in (
+        "Rosa Delgado",
+        "rosa@patients.example",
+        "600999888",
+        "1965-04-12",
+        "April 12, 1965",
+        "10,000",
+        "10000",
+        "Jane_Doe_knee.dcm",
+    ):
         assert secret not in html
     assert document_url(case, case.documents.first()) in html
     event = AuditEvent.objects.get(action="portal.case_viewed")
@@ -98,8 +113,13 @@ def test_clinic_staff_download_a_shared_dicom(
     assert response["X-Content-Type-Options"] == "nosniff"
     event = AuditEvent.objects.get(action="portal.document_downloaded")
     assert event.actor == personas.clinic_a_staff
-    assert event.data == {"reference": case.reference, "document_id": dicom.pk,
-                          "doc_type": "mri", "kind": "dicom", "clinic": personas.clinic_a.pk}
+    assert event.data == {
+        "reference": case.reference,
+        "document_id": dicom.pk,
+        "doc_type": "mri",
+        "kind": "dicom",
+        "clinic": personas.clinic_a.pk,
+    }
 
 
 def test_another_clinics_case_is_a_404_with_none_of_its_data(
@@ -117,9 +137,7 @@ def test_another_clinics_case_is_a_404_with_none_of_its_data(
     assert response.status_code == 404
 
 
-def test_a_revoked_share_ends_access_at_once(
-    a_client: Client, cases: dict[str, Any]
-) -> None:
+def test_a_revoked_share_ends_access_at_once(a_client: Client, cases: dict[str, Any]) -> None:
     case = cases["a"]
     ClinicShare.objects.filter(case=case).update(revoked_at=timezone.now())
     assert a_client.get(detail(case)).status_code == 404
@@ -143,8 +161,7 @@ def test_guessed_references_and_ids_are_404s(a_client: Client, cases: dict[str, 
         assert unshared.reference not in response.content.decode()
 
 
-@pytest.mark.parametrize("status", [CaseStatus.IN_REVIEW, CaseStatus.CLOSED,
-                                    CaseStatus.WITHDRAWN])
+@pytest.mark.parametrize("status", [CaseStatus.IN_REVIEW, CaseStatus.CLOSED, CaseStatus.WITHDRAWN])
 def test_a_case_out_of_the_clinic_stage_is_not_visible(
     a_client: Client, personas: Any, status: str
 ) -> None:
@@ -163,8 +180,9 @@ def test_a_suspended_clinic_loses_access_to_patient_data(
     assert cases["a"].reference not in a_client.get(LIST).content.decode()
 
 
-def test_a_member_of_both_clinics_sees_both(client: Client, personas: Any,
-                                            cases: dict[str, Any]) -> None:
+def test_a_member_of_both_clinics_sees_both(
+    client: Client, personas: Any, cases: dict[str, Any]
+) -> None:
     ClinicMembershipFactory.create(user=personas.clinic_a_staff, clinic=personas.clinic_b)
     client.force_login(personas.clinic_a_staff)
     html = client.get(LIST).content.decode()

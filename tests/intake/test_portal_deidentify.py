@@ -25,8 +25,10 @@ def identified(personas: Any) -> tuple[Any, Any, bytes]:
     case = shared_case(personas.clinic_a)
     data = identified_dicom()
     document = CaseDocumentFactory.create(
-        case=case, file=ContentFile(data, name="intake/test/identified.dcm"),
-        sha256=hashlib.sha256(data).hexdigest(), size=len(data),
+        case=case,
+        file=ContentFile(data, name="intake/test/identified.dcm"),
+        sha256=hashlib.sha256(data).hexdigest(),
+        size=len(data),
     )
     return case, document, data
 

@@ -65,8 +65,10 @@ def test_burned_in_annotation_withholds_any_modality_and_a_second_try_keeps_the_
 
     document.refresh_from_db()
     assert document.pixels_flag == PixelsFlag.BURNED_IN and document.pixels_flagged_at == first
-    assert [e.data["newly_flagged"] for e in AuditEvent.objects.filter(
-        action="portal.document_withheld").order_by("pk")] == [True, False]
+    assert [
+        e.data["newly_flagged"]
+        for e in AuditEvent.objects.filter(action="portal.document_withheld").order_by("pk")
+    ] == [True, False]
 
 
 def test_the_case_page_marks_the_withheld_image(client: Client, personas: Any) -> None:
@@ -93,8 +95,10 @@ def test_staff_see_the_flag_and_release_the_deidentified_copy_once_checked(
 
     page = client.get(change).content.decode()
     assert "Pixels to check" in page and document.download_name in page
-    client.post(reverse("admin:intake_case_triage", args=[document.case.pk]),
-                {"command": "clear_pixels", "document_id": document.pk})
+    client.post(
+        reverse("admin:intake_case_triage", args=[document.case.pk]),
+        {"command": "clear_pixels", "document_id": document.pk},
+    )
 
     document.refresh_from_db()
     assert document.pixels_cleared_by == personas.concierge and not document.clinic_copy_withheld
@@ -112,8 +116,10 @@ def test_clinic_staff_cannot_release_an_image(client: Client, personas: Any) -> 
     client.force_login(personas.clinic_a_staff)
     client.get(download_url(document))
 
-    response = client.post(reverse("admin:intake_case_triage", args=[document.case.pk]),
-                           {"command": "clear_pixels", "document_id": document.pk})
+    response = client.post(
+        reverse("admin:intake_case_triage", args=[document.case.pk]),
+        {"command": "clear_pixels", "document_id": document.pk},
+    )
 
     assert response.status_code in {302, 404}
     document.refresh_from_db()

@@ -82,8 +82,13 @@ def markers_in_storage(root: Path) -> list[str]:
 
 
 def test_after_erasure_no_marker_is_left_anywhere(
-    rich: RichPatient, bob_case: Case, personas: Personas, no_retention: None,
-    private_media_root: Path, django_capture_on_commit_callbacks: Any, figure: Any,
+    rich: RichPatient,
+    bob_case: Case,
+    personas: Personas,
+    no_retention: None,
+    private_media_root: Path,
+    django_capture_on_commit_callbacks: Any,
+    figure: Any,
 ) -> None:
     """
     GIVEN a patient with rows in every app, a built export, a session and admin history
@@ -114,10 +119,17 @@ def test_after_erasure_no_marker_is_left_anywhere(
     bob_document = CaseDocument.objects.get(case=bob_case)
     assert Case.objects.filter(pk=bob_case.pk).exists()
     assert bob_document.file.storage.exists(str(bob_document.file.name))
-    assert AuditEvent.objects.filter(action="intake.erasure_completed",
-                                     target_id=str(tombstone.pk)).exists()
-    figure("rights.erasure", tables=len(connection.introspection.table_names()),
-           columns=columns, markers_left=len(left), files_left=len(in_files), seconds=seconds)
+    assert AuditEvent.objects.filter(
+        action="intake.erasure_completed", target_id=str(tombstone.pk)
+    ).exists()
+    figure(
+        "rights.erasure",
+        tables=len(connection.introspection.table_names()),
+        columns=columns,
+        markers_left=len(left),
+        files_left=len(in_files),
+        seconds=seconds,
+    )
 
 
 def test_outbox_rows_about_the_patient_are_cancelled_and_blanked(
@@ -132,9 +144,13 @@ def test_outbox_rows_about_the_patient_are_cancelled_and_blanked(
     rows = Notification.objects.filter(pk__in=ids)
     about_patient = rows.exclude(kind="intake.erasure_requested")
     assert not about_patient.exclude(status=NotificationStatus.CANCELLED).exists()
-    assert not rows.exclude(recipient_address__in=["", personas.concierge.email,
-                                                   "concierge@example.test"]).filter(
-        recipient_address__icontains="quokka").exists()
+    assert (
+        not rows.exclude(
+            recipient_address__in=["", personas.concierge.email, "concierge@example.test"]
+        )
+        .filter(recipient_address__icontains="quokka")
+        .exists()
+    )
     assert not Notification.objects.filter(recipient_user=rich.user).exists()
 
 
@@ -154,7 +170,9 @@ def test_the_patients_links_and_sessions_stop_working(
 
 
 def test_files_go_only_after_the_commit(
-    rich: RichPatient, personas: Personas, no_retention: None,
+    rich: RichPatient,
+    personas: Personas,
+    no_retention: None,
     django_capture_on_commit_callbacks: Any,
 ) -> None:
     storage, name = rich.document.file.storage, str(rich.document.file.name)
@@ -196,8 +214,10 @@ def test_a_treatment_record_in_its_retention_period_holds_the_erasure(
     assert result.status == ErasureStatus.HELD
     hold = result.holds[0]
     assert hold["code"] == "treatment_record_retention"
-    assert hold["until"] == rich.record.treated_on.replace(
-        year=rich.record.treated_on.year + 5).isoformat()
+    assert (
+        hold["until"]
+        == rich.record.treated_on.replace(year=rich.record.treated_on.year + 5).isoformat()
+    )
     assert Case.objects.filter(pk=rich.case.pk).exists()
 
 
@@ -215,9 +235,15 @@ def test_staff_erase_from_the_admin_and_the_action_is_audited(
 ) -> None:
     client.force_login(personas.concierge)
     erasure = _erasure(rich)
-    response = client.post(CHANGELIST, {
-        "action": "carry_out", "index": 0, "_selected_action": [erasure.pk],
-    }, follow=True)
+    response = client.post(
+        CHANGELIST,
+        {
+            "action": "carry_out",
+            "index": 0,
+            "_selected_action": [erasure.pk],
+        },
+        follow=True,
+    )
     assert response.status_code == 200
     assert [str(m) for m in get_messages(response.wsgi_request)] == ["1 patient(s) erased."]
     event = AuditEvent.objects.get(action="intake.erasure_completed")
@@ -233,14 +259,11 @@ def test_the_admin_refuses_back_office_staff_without_the_concierge_role(
     client.force_login(administrator)
     erasure = _erasure(rich)
     assert client.get(CHANGELIST).status_code == 403
-    client.post(CHANGELIST, {"action": "carry_out", "index": 0,
-                             "_selected_action": [erasure.pk]})
+    client.post(CHANGELIST, {"action": "carry_out", "index": 0, "_selected_action": [erasure.pk]})
     assert Patient.objects.filter(pk=rich.patient.pk).exists()
 
 
-def test_the_patient_asks_for_erasure_on_the_case_page(
-    bob_case: Case, case_client: Any
-) -> None:
+def test_the_patient_asks_for_erasure_on_the_case_page(bob_case: Case, case_client: Any) -> None:
     browser: Client = case_client(bob_case)
     url = f"/intake/case/{bob_case.reference}/erasure/"
     refused = browser.post(url, {}, follow=True)
@@ -251,8 +274,9 @@ def test_the_patient_asks_for_erasure_on_the_case_page(
 
     request = ErasureRequest.objects.get(patient=bob_case.patient)
     assert request.status == ErasureStatus.REQUESTED
-    assert AuditEvent.objects.filter(action="intake.erasure_requested",
-                                     actor_label="patient").exists()
+    assert AuditEvent.objects.filter(
+        action="intake.erasure_requested", actor_label="patient"
+    ).exists()
     staff_notice = Notification.objects.get(kind="intake.erasure_requested")
     assert staff_notice.about_id == str(request.pk)
     page = browser.get(f"/intake/case/{bob_case.reference}/").content.decode()

@@ -98,9 +98,16 @@ def rich(personas: Personas) -> RichPatient:
 
 def test_the_walk_finds_the_models_we_know_refer_to_a_patient() -> None:
     walked = patient_referring_models()
-    for label in ("intake.CaseDocument", "consultations.TreatmentRecord",
-                  "followups.CheckInAnswer", "followups.AdverseEvent", "clinics.Review",
-                  "intake.HistoricalCase", "core.AuditEvent", "core.Notification"):
+    for label in (
+        "intake.CaseDocument",
+        "consultations.TreatmentRecord",
+        "followups.CheckInAnswer",
+        "followups.AdverseEvent",
+        "clinics.Review",
+        "intake.HistoricalCase",
+        "core.AuditEvent",
+        "core.Notification",
+    ):
         assert label in walked
     # Staff-only rows are not patient data.
     assert "clinics.Doctor" not in walked
@@ -128,8 +135,13 @@ def test_every_model_that_refers_to_a_patient_is_in_the_export(
     assert not empty, f"{empty}: give the rich patient (tests/intake/rights_data.py) a row"
     assert records["intake.Patient"][0]["full_name"] == MARK_NAME
     assert {r["case_id"] for r in records["intake.CaseDocument"]} == {rich.case.pk}
-    figure("rights.export", models=len(walked), rows=export.record_count,
-           files=export.file_count, bytes=export.size)
+    figure(
+        "rights.export",
+        models=len(walked),
+        rows=export.record_count,
+        files=export.file_count,
+        bytes=export.size,
+    )
 
 
 def test_the_export_holds_no_secrets_and_no_other_patient(
@@ -140,8 +152,16 @@ def test_the_export_holds_no_secrets_and_no_other_patient(
     assert "Bob Baker" not in text and "Bob's private symptoms" not in text
     assert "token_hash" not in text and "JBSWY3DPEHPK3PXP" not in text and "k" * 64 not in text
     audit = json.loads(archive.read("data.json"))["records"]["core.AuditEvent"]
-    assert audit and set(audit[0]) == {"id", "created_at", "action", "actor", "actor_id",
-                                       "clinic_id", "target", "target_id"}
+    assert audit and set(audit[0]) == {
+        "id",
+        "created_at",
+        "action",
+        "actor",
+        "actor_id",
+        "clinic_id",
+        "target",
+        "target_id",
+    }
 
 
 def test_the_files_are_the_originals_as_stored(
@@ -171,12 +191,19 @@ def test_the_export_is_audited_requested_and_built(
     rich: RichPatient, django_capture_on_commit_callbacks: Any
 ) -> None:
     export = _build(rich, django_capture_on_commit_callbacks)
-    actions = list(AuditEvent.objects.filter(action__startswith="intake.data_export")
-                   .values_list("action", flat=True).order_by("pk"))
+    actions = list(
+        AuditEvent.objects.filter(action__startswith="intake.data_export")
+        .values_list("action", flat=True)
+        .order_by("pk")
+    )
     assert actions == ["intake.data_export_requested", "intake.data_export_built"]
     built = AuditEvent.objects.get(action="intake.data_export_built")
-    assert built.data == {"export_id": export.pk, "files": 1, "records": export.record_count,
-                          "bytes": export.size}
+    assert built.data == {
+        "export_id": export.pk,
+        "files": 1,
+        "records": export.record_count,
+        "bytes": export.size,
+    }
 
 
 def test_asking_twice_while_it_is_built_gives_the_same_export(

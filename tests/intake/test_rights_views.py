@@ -38,7 +38,9 @@ def _download_url(case: Case, export: DataExport) -> str:
 
 
 def test_the_patient_asks_and_downloads_their_data(
-    alice_case: Case, case_client: Callable[[Case], Client], eager_tasks: None,
+    alice_case: Case,
+    case_client: Callable[[Case], Client],
+    eager_tasks: None,
     django_capture_on_commit_callbacks: Any,
 ) -> None:
     """
@@ -60,10 +62,16 @@ def test_the_patient_asks_and_downloads_their_data(
     assert "no-store" in response["Cache-Control"]
     archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))  # type: ignore[attr-defined]
     assert {"data.json", "index.html"} <= set(archive.namelist())
-    actions = list(AuditEvent.objects.filter(action__startswith="intake.data_export")
-                   .order_by("pk").values_list("action", flat=True))
-    assert actions == ["intake.data_export_requested", "intake.data_export_built",
-                       "intake.data_export_downloaded"]
+    actions = list(
+        AuditEvent.objects.filter(action__startswith="intake.data_export")
+        .order_by("pk")
+        .values_list("action", flat=True)
+    )
+    assert actions == [
+        "intake.data_export_requested",
+        "intake.data_export_built",
+        "intake.data_export_downloaded",
+    ]
     export.refresh_from_db()
     assert export.download_count == 1 and export.downloaded_at is not None
 
@@ -74,7 +82,8 @@ def test_the_patient_asks_and_downloads_their_data(
 
 
 def test_the_page_says_it_is_being_prepared_until_it_is_ready(
-    alice_case: Case, case_client: Callable[[Case], Client],
+    alice_case: Case,
+    case_client: Callable[[Case], Client],
     django_capture_on_commit_callbacks: Any,
 ) -> None:
     browser = case_client(alice_case)
@@ -85,7 +94,10 @@ def test_the_page_says_it_is_being_prepared_until_it_is_ready(
 
 
 def test_another_patients_session_cannot_ask_for_or_download_alices_data(
-    alice_case: Case, bob_case: Case, case_client: Callable[[Case], Client], eager_tasks: None,
+    alice_case: Case,
+    bob_case: Case,
+    case_client: Callable[[Case], Client],
+    eager_tasks: None,
     django_capture_on_commit_callbacks: Any,
 ) -> None:
     export = _ask(case_client(alice_case), alice_case, django_capture_on_commit_callbacks)
@@ -107,7 +119,9 @@ def test_another_patients_session_cannot_ask_for_or_download_alices_data(
 
 
 def test_a_tampered_link_is_refused_with_no_data(
-    alice_case: Case, case_client: Callable[[Case], Client], eager_tasks: None,
+    alice_case: Case,
+    case_client: Callable[[Case], Client],
+    eager_tasks: None,
     django_capture_on_commit_callbacks: Any,
 ) -> None:
     browser = case_client(alice_case)
@@ -122,7 +136,9 @@ def test_a_tampered_link_is_refused_with_no_data(
 
 
 def test_an_expired_export_is_refused_with_no_data(
-    alice_case: Case, case_client: Callable[[Case], Client], eager_tasks: None,
+    alice_case: Case,
+    case_client: Callable[[Case], Client],
+    eager_tasks: None,
     django_capture_on_commit_callbacks: Any,
 ) -> None:
     browser = case_client(alice_case)
@@ -136,13 +152,18 @@ def test_an_expired_export_is_refused_with_no_data(
     assert response.status_code == 410
     assert response.get("Content-Disposition") is None
     assert "has expired" in response.content.decode()
-    assert 'id="export-ready"' not in browser.get(
-        f"/intake/case/{alice_case.reference}/").content.decode()
+    assert (
+        'id="export-ready"'
+        not in browser.get(f"/intake/case/{alice_case.reference}/").content.decode()
+    )
 
 
 def test_a_stale_signed_link_is_refused(
-    alice_case: Case, case_client: Callable[[Case], Client], eager_tasks: None,
-    django_capture_on_commit_callbacks: Any, settings: Any,
+    alice_case: Case,
+    case_client: Callable[[Case], Client],
+    eager_tasks: None,
+    django_capture_on_commit_callbacks: Any,
+    settings: Any,
 ) -> None:
     browser = case_client(alice_case)
     export = _ask(browser, alice_case, django_capture_on_commit_callbacks)
@@ -152,7 +173,9 @@ def test_a_stale_signed_link_is_refused(
 
 
 def test_the_sweep_deletes_expired_exports_and_their_files(
-    alice_case: Case, case_client: Callable[[Case], Client], eager_tasks: None,
+    alice_case: Case,
+    case_client: Callable[[Case], Client],
+    eager_tasks: None,
     django_capture_on_commit_callbacks: Any,
 ) -> None:
     from intake.services.data_export import data_exports_purge

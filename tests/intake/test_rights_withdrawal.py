@@ -49,28 +49,40 @@ def _future_booking(rich: RichPatient) -> Booking:
     start = timezone.now() + dt.timedelta(days=5)
     end = start + dt.timedelta(minutes=30)
     return Booking.objects.create(
-        host=kind.host, consultation_type=kind, case=rich.case, status="confirmed",
-        start_at=start, end_at=end, blocked_start=start, blocked_end=end,
-        modality=kind.modality, patient_time_zone="Europe/London",
+        host=kind.host,
+        consultation_type=kind,
+        case=rich.case,
+        status="confirmed",
+        start_at=start,
+        end_at=end,
+        blocked_start=start,
+        blocked_end=end,
+        modality=kind.modality,
+        patient_time_zone="Europe/London",
     )
 
 
 def _planned_phase(rich: RichPatient) -> TreatmentPhase:
     day = timezone.localdate() + dt.timedelta(days=20)
     plan = TreatmentPlan.objects.create(
-        case=rich.case, clinic=rich.record.clinic, offering=rich.record.offering,
-        arrival_date=day, departure_date=day + dt.timedelta(days=3),
+        case=rich.case,
+        clinic=rich.record.clinic,
+        offering=rich.record.offering,
+        arrival_date=day,
+        departure_date=day + dt.timedelta(days=3),
     )
     return TreatmentPhase.objects.create(plan=plan, kind=PhaseKind.TREATMENT, planned_date=day)
 
 
-def queue_every_kind(rich: RichPatient, personas: Personas,
-                     capture: Callable[..., Any]) -> dict[str, Notification]:
+def queue_every_kind(
+    rich: RichPatient, personas: Personas, capture: Callable[..., Any]
+) -> dict[str, Notification]:
     """One queued notification of every kind, about this patient's rows."""
     booking = _future_booking(rich)
     phase = _planned_phase(rich)
-    check_in = CheckIn.objects.filter(schedule__case=rich.case,
-                                      status=CheckInStatus.SCHEDULED).first()
+    check_in = CheckIn.objects.filter(
+        schedule__case=rich.case, status=CheckInStatus.SCHEDULED
+    ).first()
     with capture(execute=False):
         export = data_export_request(case=rich.case)
     data_export_build(export_id=export.pk)
@@ -93,8 +105,11 @@ def queue_every_kind(rich: RichPatient, personas: Personas,
         "consultations.booking_updated": (booking, None, start),
         "consultations.booking_cancelled": (booking, None, start),
         "consultations.booking_reminder": (booking, None, start),
-        "consultations.pretreatment": (phase, None,
-                                       {"planned_date": phase.planned_date.isoformat()}),
+        "consultations.pretreatment": (
+            phase,
+            None,
+            {"planned_date": phase.planned_date.isoformat()},
+        ),
         "followups.checkin_invite": (check_in, None, {}),
         "followups.checkin_reminder": (check_in, None, {}),
         "followups.adverse_event_staff": (rich.event, staff, {}),
@@ -104,8 +119,9 @@ def queue_every_kind(rich: RichPatient, personas: Personas,
     Notification.objects.all().delete()
     queued = {}
     for name, (obj, to, data) in about.items():
-        queued[name] = notify(kind=name, dedupe_key=f"withdrawal-test:{name}", about=obj, to=to,
-                              data=data)
+        queued[name] = notify(
+            kind=name, dedupe_key=f"withdrawal-test:{name}", about=obj, to=to, data=data
+        )
     return queued
 
 
@@ -123,8 +139,11 @@ def test_every_kind_of_the_patient_facing_apps_is_exercised(
 
 
 def test_nothing_is_sent_after_the_patient_withdraws(
-    rich: RichPatient, personas: Personas, case_client: Callable[..., Client],
-    django_capture_on_commit_callbacks: Any, figure: Any,
+    rich: RichPatient,
+    personas: Personas,
+    case_client: Callable[..., Client],
+    django_capture_on_commit_callbacks: Any,
+    figure: Any,
 ) -> None:
     """
     GIVEN one queued e-mail of every kind about a patient, each wanted right now
@@ -157,5 +176,6 @@ def test_nothing_is_sent_after_the_patient_withdraws(
     assert MARK_EMAIL not in recipients and personas.clinic_a_staff.email not in recipients
     assert not ClinicShare.objects.active().filter(case=rich.case).exists()
     assert portal.get(f"/portal/cases/{rich.case.reference}/").status_code == 404
-    figure("rights.withdrawal", kinds=len(queued), sent_after=report.sent,
-           cancelled=report.cancelled)
+    figure(
+        "rights.withdrawal", kinds=len(queued), sent_after=report.sent, cancelled=report.cancelled
+    )

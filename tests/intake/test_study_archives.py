@@ -49,13 +49,13 @@ def request_url(case: Any) -> str:
 
 
 def download_url(archive: StudyArchive) -> str:
-    return reverse("portal_cases:study_archive_download",
-                   args=[archive.case.reference, archive.pk])
+    return reverse("portal_cases:study_archive_download", args=[archive.case.reference, archive.pk])
 
 
 def requested(study: dict[str, Any], personas: Any) -> StudyArchive:
-    return study_archive_request(case=study["case"], clinic=personas.clinic_a,
-                                 acting_user=personas.clinic_a_staff)
+    return study_archive_request(
+        case=study["case"], clinic=personas.clinic_a, acting_user=personas.clinic_a_staff
+    )
 
 
 def built(study: dict[str, Any], personas: Any) -> StudyArchive:
@@ -72,7 +72,9 @@ def zip_members(archive: StudyArchive) -> dict[str, bytes]:
 
 # --- The service ------------------------------------------------------------------------
 def test_a_request_is_a_row_an_audit_and_a_files_task_after_commit(
-    study: dict[str, Any], personas: Any, published_tasks: list[Any],
+    study: dict[str, Any],
+    personas: Any,
+    published_tasks: list[Any],
     django_capture_on_commit_callbacks: Any,
 ) -> None:
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
@@ -84,8 +86,11 @@ def test_a_request_is_a_row_an_audit_and_a_files_task_after_commit(
     assert len(callbacks) == 1
     assert [(t.name, t.args) for t in published_tasks] == [(TASK, (archive.pk,))]
     event = AuditEvent.objects.get(action="portal.study_archive_requested")
-    assert event.data == {"reference": study["case"].reference, "archive_id": archive.pk,
-                          "clinic": personas.clinic_a.pk}
+    assert event.data == {
+        "reference": study["case"].reference,
+        "archive_id": archive.pk,
+        "clinic": personas.clinic_a.pk,
+    }
 
 
 def test_asking_again_while_it_is_built_returns_the_same_build(
@@ -102,7 +107,8 @@ def test_a_build_stuck_past_its_expiry_is_failed_and_replaced(
 ) -> None:
     stuck = requested(study, personas)
     StudyArchive.objects.filter(pk=stuck.pk).update(
-        status=StudyArchiveStatus.BUILDING, expires_at=timezone.now() - timedelta(seconds=1),
+        status=StudyArchiveStatus.BUILDING,
+        expires_at=timezone.now() - timedelta(seconds=1),
         created_at=timezone.now() - timedelta(hours=2),
     )
 
@@ -118,8 +124,9 @@ def test_a_case_without_dicom_cannot_be_zipped(personas: Any) -> None:
     case.documents.filter(kind="dicom").delete()
 
     with pytest.raises(DomainError, match="no DICOM"):
-        study_archive_request(case=case, clinic=personas.clinic_a,
-                              acting_user=personas.clinic_a_staff)
+        study_archive_request(
+            case=case, clinic=personas.clinic_a, acting_user=personas.clinic_a_staff
+        )
 
 
 # --- The task ---------------------------------------------------------------------------
@@ -190,7 +197,10 @@ def test_a_share_revoked_before_the_build_fails_it_without_a_file(
 
     archive.refresh_from_db()
     assert (archive.status, archive.failure, archive.file.name) == (
-        StudyArchiveStatus.FAILED, "no_longer_shared", "")
+        StudyArchiveStatus.FAILED,
+        "no_longer_shared",
+        "",
+    )
 
 
 def test_a_large_study_is_zipped_with_memory_bounded(
@@ -201,8 +211,9 @@ def test_a_large_study_is_zipped_with_memory_bounded(
     for _ in range(2):
         total, chunks = dicom_stream(64 * 1024 * 1024)
         stored_dicom(case, b"".join(chunks))
-    archive = study_archive_request(case=case, clinic=personas.clinic_a,
-                                    acting_user=personas.clinic_a_staff)
+    archive = study_archive_request(
+        case=case, clinic=personas.clinic_a, acting_user=personas.clinic_a_staff
+    )
 
     tracemalloc.start()
     try:
@@ -213,15 +224,23 @@ def test_a_large_study_is_zipped_with_memory_bounded(
 
     archive.refresh_from_db()
     peak_mb = round(peak / 2**20, 2)
-    figure("dicom.study_zip", files=archive.file_count, study_mb=round(2 * total / 2**20),
-           zip_mb=round((archive.size or 0) / 2**20, 1), peak_mb=peak_mb)
+    figure(
+        "dicom.study_zip",
+        files=archive.file_count,
+        study_mb=round(2 * total / 2**20),
+        zip_mb=round((archive.size or 0) / 2**20, 1),
+        peak_mb=peak_mb,
+    )
     assert archive.status == StudyArchiveStatus.READY and archive.file_count == 2
     assert peak_mb < 20
 
 
 # --- The pages --------------------------------------------------------------------------
 def test_the_case_page_offers_the_zip_and_shows_it_ready_with_a_link(
-    client: Client, study: dict[str, Any], personas: Any, published_tasks: list[Any],
+    client: Client,
+    study: dict[str, Any],
+    personas: Any,
+    published_tasks: list[Any],
     django_capture_on_commit_callbacks: Any,
 ) -> None:
     """GIVEN clinic staff on a shared case with DICOM imaging
@@ -307,8 +326,11 @@ def test_the_retention_sweep_deletes_expired_zips_and_their_files(
     old = built(study, personas)
     StudyArchive.objects.filter(pk=old.pk).update(expires_at=timezone.now())
     fresh = StudyArchive.objects.create(
-        case=old.case, clinic=personas.clinic_a, expires_at=timezone.now() + timedelta(hours=1),
-        status=StudyArchiveStatus.READY, ready_at=timezone.now(),
+        case=old.case,
+        clinic=personas.clinic_a,
+        expires_at=timezone.now() + timedelta(hours=1),
+        status=StudyArchiveStatus.READY,
+        ready_at=timezone.now(),
         file=ContentFile(b"PK", name="archives/fresh.zip"),
     )
     storage, old_name = old.file.storage, old.file.name
