@@ -150,7 +150,13 @@ def dispatch_setup(count: int, run: str) -> dict[str, Any]:
         for n in range(count)
     ]
     Notification.objects.bulk_create(rows, batch_size=2000)
-    return {"message_ids": [row.message_id for row in rows], "distinct": len(open_ids)}
+    pks = [row.pk for row in rows]  # PostgreSQL returns them
+    return {
+        "message_ids": [row.message_id for row in rows],
+        "distinct": len(open_ids),
+        "first_id": min(pks),
+        "last_id": max(pks),
+    }
 
 
 def dispatch_cleanup(run: str) -> dict[str, Any]:
