@@ -11,16 +11,16 @@ from __future__ import annotations
 import uuid
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.http import HttpRequest
 
 from core.audit import audit_event_record
 from core.models import Notification, User
 from core.notifications.services import notify
 
-from ..models import Case, CaseStatus
+from ..models import CLOSED_STATUSES, Case, CaseStatus
 
-# Only the newest few cases of one address get a link per request.
+# Only a few cases of one address get a link per request: the open ones first.
 LINK_REQUEST_MAX_CASES = 5
 
 
@@ -57,11 +57,13 @@ def resume_link_request(
 def access_links_request(
     *, email: str, acting_user: User | None = None, request: HttpRequest | None = None
 ) -> int:
-    """'I lost my link': queue a fresh link for each of the newest cases of ``email``.
+    """'I lost my link': queue a fresh link for each of up to five cases of ``email``.
 
-    A draft gets a resume link, a submitted case a case-page link, closed and
-    withdrawn ones included: their page still lets the patient download their
-    data or ask for erasure (and nothing else). Returns how many were queued; the
+    Open cases (drafts and those in progress) come first, then ended ones, each
+    newest first: a new closed case never pushes out an older open one. A draft
+    gets a resume link, a submitted case a case-page link, closed and withdrawn
+    ones included: their page still lets the patient download their data or ask
+    for erasure (and nothing else). Returns how many were queued; the
     caller must answer the same whatever it is, so the form never reveals whether
     we know an address.
     """
@@ -69,7 +71,10 @@ def access_links_request(
         # A draft withdrawn before it was ever sent has no case page.
         Q(status=CaseStatus.DRAFT) | Q(submitted_at__isnull=False)
     )
-    cases = list(theirs.order_by("-created_at")[:LINK_REQUEST_MAX_CASES])
+    # False sorts before True: open cases first, then ended ones, each newest first.
+    ended = ExpressionWrapper(Q(status__in=CLOSED_STATUSES), output_field=BooleanField())
+    ordered = theirs.alias(ended=ended).order_by("ended", "-created_at", "-pk")
+    cases = list(ordered[:LINK_REQUEST_MAX_CASES])
     for case in cases:
         kind = "intake.resume_link" if case.is_draft else "intake.case_link"
         _queue(case=case, kind=kind, acting_user=acting_user, request=request)

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from core.models import AuditEvent, Notification
 from core.notifications.services import outbox_drain
-from intake.models import AccessToken, Case, TokenPurpose
+from intake.models import AccessToken, Case, CaseStatus, TokenPurpose
 from intake.services import (
     access_token_issue,
     case_withdraw,
@@ -21,7 +21,7 @@ from intake.services import (
 )
 from tests.conftest import Personas
 
-from .factories import make_token
+from .factories import make_case, make_token
 from .files import html_part
 from .wizard_data import fill_wizard, post_step, step_answers
 
@@ -205,6 +205,29 @@ def test_a_lost_link_request_answers_the_same_for_known_and_unknown_addresses(
     path = _link_from_mail()
     browser = Client()
     assert browser.post(path)["Location"] == f"/intake/case/{alice_case.reference}/"
+
+
+def test_it_links_an_old_open_case_before_newer_ended_ones(alice_case: Case) -> None:
+    """
+    GIVEN Alice's open case, her oldest, and five closed or withdrawn cases since
+    WHEN she asks for her lost links
+    THEN five links go: the open case's, then the four newest ended cases', newest first
+    """
+    start = alice_case.created_at
+    ended = [
+        make_case(
+            patient=alice_case.patient,
+            status=CaseStatus.WITHDRAWN if n % 2 else CaseStatus.CLOSED,
+            created_at=start + datetime.timedelta(days=n),
+        )
+        for n in range(1, 6)
+    ]
+    Client().post("/intake/lost-link/", {"email": "alice@patients.example"})
+    linked = [
+        int(about_id)
+        for about_id in Notification.objects.order_by("pk").values_list("about_id", flat=True)
+    ]
+    assert linked == [alice_case.pk, *[c.pk for c in reversed(ended[1:])]]
 
 
 def test_link_requests_are_rate_limited(settings, personas: Personas) -> None:  # type: ignore[no-untyped-def]
