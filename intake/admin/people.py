@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from core.exceptions import DomainError
-from core.models import User
+from core.models import NotificationStatus, User
 
 from ..models import AccessToken, Case, ClinicShare, Patient
 from ..services.tokens import access_tokens_revoke
@@ -117,20 +117,62 @@ class ClinicShareAdmin(ConciergeAdminMixin, SimpleHistoryAdmin):
         return False
 
 
+class LinkEmailFilter(admin.SimpleListFilter):
+    """The state of the e-mail that carried the link: did the patient get it?"""
+
+    title = _("e-mail")
+    parameter_name = "email"
+    NONE = "none"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [*NotificationStatus.choices, (self.NONE, _("No e-mail (issued directly)"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        if self.value() == self.NONE:
+            return queryset.filter(notification__isnull=True)
+        if self.value() in NotificationStatus.values:
+            return queryset.filter(notification__status=self.value())
+        return queryset
+
+
 @admin.register(AccessToken)
 class AccessTokenAdmin(ConciergeAdminMixin, admin.ModelAdmin):
-    list_display = ("case", "purpose", "created_at", "expires_at", "revoked_at", "last_used_at")
-    list_filter = ("purpose",)
-    list_select_related = ("case",)
+    list_display = (
+        "case",
+        "purpose",
+        "created_at",
+        "expires_at",
+        "revoked_at",
+        "last_used_at",
+        "email_status",
+    )
+    list_filter = ("purpose", LinkEmailFilter)
+    list_select_related = ("case", "notification")
     search_fields = ("case__reference",)
-    # The hash is never shown: it is useless to staff and need not travel.
-    fields = ("case", "purpose", "created_at", "expires_at", "revoked_at", "last_used_at")
+    # The hash is never shown: it is useless to staff and need not travel. The outbox
+    # e-mail that carried the link is (its row holds no body, so no link either).
+    fields = (
+        "case",
+        "purpose",
+        "created_at",
+        "expires_at",
+        "revoked_at",
+        "last_used_at",
+        "notification",
+    )
     readonly_fields = fields
     ordering = ("-created_at",)
     actions = ("revoke_case_links",)
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    @admin.display(description=_("e-mail"), ordering="notification__status")
+    def email_status(self, obj: AccessToken) -> str:
+        """The status of the e-mail that carried the link; "-" for a link issued without one."""
+        if obj.notification is None:
+            return "-"
+        return str(obj.notification.get_status_display())
 
     @admin.action(description=_("Revoke every live link of these cases"))
     def revoke_case_links(self, request: HttpRequest, queryset: QuerySet[AccessToken]) -> None:
