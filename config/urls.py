@@ -21,7 +21,6 @@ admin.site.index_title = _("Run the concierge")
 
 urlpatterns = [
     path("", include("core.urls")),
-    path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("allauth.urls")),
     path("clinics/", include("clinics.urls")),
     path("portal/cases/", include("intake.portal_urls")),

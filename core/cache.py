@@ -40,3 +40,18 @@ class RedisCache(DjangoRedisCache):
     def __init__(self, server: str | list[str], params: dict[str, Any]) -> None:
         super().__init__(server, params)
         self._class = RedisCacheClient
+
+    @property
+    def primary_url(self) -> str:
+        """Where writes (and ``PUBLISH``) go: the first server."""
+        return str(self._servers[0])  # type: ignore[attr-defined]
+
+    def set_and_publish(self, key: str, value: Any, *, channel: str, message: str) -> None:
+        """``set(key, value, timeout=None)`` and ``PUBLISH channel message`` in one
+        ``MULTI``: a listener hears of exactly the writes that happened."""
+        key = self.make_and_validate_key(key)
+        client = self._cache.get_client(key, write=True)
+        with client.pipeline(transaction=True) as pipe:
+            pipe.set(key, self._cache._serializer.dumps(value))  # type: ignore[attr-defined]
+            pipe.publish(channel, message)
+            pipe.execute()

@@ -13,52 +13,56 @@ stays true:
   in the key, so a credential that expires at midnight is never shown as current.
 
 Only pages nobody could tell apart are cached: anonymous visitors with no session
-kind (a magic-link session is a patient's) and no flash message. The one piece that
-differs per visitor, the CSRF token of the forms (language switcher), is a
-placeholder in the cached HTML, replaced by this visitor's own token each time.
+kind (a magic-link session is a patient's) and no flash message. Such a page carries
+nothing of the visitor's own: the one form on it, the language switcher, needs no CSRF
+token (``core.views.language_switch`` checks the request's origin instead). A page that
+asked for a token anyway (a form added later) is served but never stored, so one
+visitor's token can never reach another.
 
 A browser that accepts gzip (every one does) gets the page compressed once, when it was
 rendered, instead of 72 KB of HTML: ten times fewer bytes to a phone, and nothing to
-compress per request. The visitor's token goes in between the compressed pieces as a
-stored (uncompressed) deflate block, so it shares no compression context with anything
-on the page (BREACH could not read it off the response length; Django masks it anew
-for every response besides).
+compress per request. Nothing secret is on the page, so its compressed length tells an
+eavesdropper nothing (BREACH needs a secret in the body).
 
 A per-process cache (local memory) could not hear a change made in another process,
 so pages are only cached when ``CACHES["default"]`` is shared (Redis, Memcached) and
-``PUBLIC_PAGE_CACHE`` is on.
+``PUBLIC_PAGE_CACHE`` is on. On Redis, each process also keeps the entries it has read
+(``core.page_memo``) for as long as it hears every change announced; a hit then costs
+no round trip at all.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 import secrets
-import struct
-import zlib
 from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
 from django.contrib.messages import get_messages
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
-from django.middleware.csrf import get_token
 from django.middleware.gzip import re_accepts_gzip
 from django.utils import timezone, translation
 from django.utils.cache import patch_vary_headers
+from django.utils.text import compress_string
 
+from .cache import RedisCache
+from .page_memo import PageMemo
 from .sessions import KIND_KEY
 
 # Memory housekeeping only: correctness comes from the version, the day and valid_until.
 ENTRY_SECONDS = 24 * 60 * 60
 # In every page's key: a release that stores its entries differently never reads an
 # earlier release's (they run side by side during a deploy).
-ENTRY_FORMAT = "f2"
+ENTRY_FORMAT = "f3"
 SHARED_BACKENDS = ("RedisCache", "PyMemcacheCache", "PyLibMCCache", "DatabaseCache")
 
-Renderer = Callable[[dict[str, Any]], HttpResponse]
+Renderer = Callable[[], HttpResponse]
+log = logging.getLogger(__name__)
 
 
 def enabled() -> bool:
@@ -77,9 +81,51 @@ def public_content_changed(namespace: str) -> None:
     not before: a page rendered between the call and the commit would still read the
     old rows and would be cached under the new version.
     """
-    transaction.on_commit(
-        lambda: cache.set(_version_key(namespace), secrets.token_hex(8), timeout=None)
-    )
+    transaction.on_commit(lambda: _new_version(namespace))
+
+
+def _new_version(namespace: str) -> None:
+    version = secrets.token_hex(8)
+    memo = page_memo()
+    backend = _redis()
+    if backend is not None:
+        # Every process's own copy hears of it (core.page_memo) in the same MULTI.
+        backend.set_and_publish(
+            _version_key(namespace), version, channel=_channel(backend), message=namespace
+        )
+    else:
+        cache.set(_version_key(namespace), version, timeout=None)
+    if memo is not None:
+        memo.forget()
+
+
+def _redis() -> RedisCache | None:
+    backend = caches["default"]
+    return backend if isinstance(backend, RedisCache) else None
+
+
+def _channel(backend: RedisCache) -> str:
+    # The key prefix and the server's database keep deployments and test runs that
+    # share a Redis apart (a channel is server-wide, not per database).
+    where = hashlib.sha256(backend.primary_url.encode()).hexdigest()[:12]
+    return backend.make_key(f"publicpage:changed:{where}")
+
+
+_memo: PageMemo | None = None
+
+
+def page_memo() -> PageMemo | None:
+    """This process's copy of the pages, where the cache is Redis and it is switched on."""
+    global _memo
+    backend = _redis()
+    if backend is None or not enabled() or not getattr(settings, "PUBLIC_PAGE_MEMO", True):
+        return None
+    url, channel = backend.primary_url, _channel(backend)
+    if _memo is None or (_memo.url, _memo.channel) != (url, channel):
+        if _memo is not None:
+            _memo.stop()
+        _memo = PageMemo(url, channel)
+    return _memo
 
 
 def cacheable(request: HttpRequest) -> bool:
@@ -114,18 +160,23 @@ def public_page(
     *,
     valid_until: Callable[[], dt.datetime | None] | None = None,
 ) -> HttpResponse:
-    """``render(extra_context)`` once per version, then the cached page for every visitor.
+    """``render()`` once per version, then the cached page for every visitor.
 
-    ``render`` must pass ``extra_context`` into the template context (it carries the
-    CSRF placeholder). ``valid_until``, if given, is asked on a miss: the page is not
-    served from the cache after that instant.
+    ``valid_until``, if given, is asked on a miss: the page is not served from the cache
+    after that instant.
     """
     if not cacheable(request):
-        return render({})
+        return render()
     version_key, page_key = _version_key(namespace), _page_key(namespace, request)
     # Each encoding is its own entry: a hit reads only the bytes it sends.
     gzip = _accepts_gzip(request)
     entry_key = page_key + (":gzip" if gzip else "")
+    memo = page_memo()
+    generation = memo.generation() if memo is not None else None
+    if memo is not None and generation is not None:
+        kept = memo.get(entry_key)
+        if kept is not None and _current(kept, kept["version"]):
+            return _respond(kept)
     found = cache.get_many([version_key, entry_key])
     version = found.get(version_key)
     if version is None:
@@ -133,108 +184,45 @@ def public_page(
         if not cache.add(version_key, version, timeout=None):
             version = cache.get(version_key) or version
     entry = found.get(entry_key)
-    now = timezone.now()
-    if (
-        entry is not None
-        and entry["version"] == version
-        and (entry["valid_until"] is None or now < entry["valid_until"])
-    ):
-        return _respond(request, entry)
-    placeholder = secrets.token_hex(16)
-    response = render({"csrf_token": placeholder})
+    if entry is not None and _current(entry, version):
+        if memo is not None:
+            memo.keep(generation, entry_key, entry, size=_size(entry))
+        return _respond(entry)
+    response = render()
     if response.status_code != 200 or response.streaming or response.cookies:
-        return _with_token(request, response, placeholder)
+        return response
+    if request.META.get("CSRF_COOKIE_NEEDS_UPDATE"):
+        # The page holds this visitor's CSRF token: storing it would hand the token to
+        # every later visitor.
+        log.warning("public page %s uses a CSRF token: not cached", request.path)
+        return response
     plain: dict[str, Any] = {
         "version": version,
         "valid_until": valid_until() if valid_until is not None else None,
-        "placeholder": placeholder,
         "content": response.content,
         "content_type": response["Content-Type"],
+        "encoding": None,
     }
-    compressed = {**plain, "content": None, "gzip": _compress(response.content, placeholder)}
-    cache.set_many({page_key: plain, page_key + ":gzip": compressed}, timeout=ENTRY_SECONDS)
-    return _respond(request, compressed if gzip else plain)
+    packed = {**plain, "content": compress_string(response.content), "encoding": "gzip"}
+    cache.set_many({page_key: plain, page_key + ":gzip": packed}, timeout=ENTRY_SECONDS)
+    served = packed if gzip else plain
+    if memo is not None:  # only the encoding this client reads
+        memo.keep(generation, entry_key, served, size=_size(served))
+    return _respond(served)
 
 
-def _respond(request: HttpRequest, entry: dict[str, Any]) -> HttpResponse:
-    token = get_token(request).encode()  # also has the CSRF cookie set, as the tag would
-    if entry.get("gzip") is not None:
-        response = HttpResponse(
-            _gzip_with(entry["gzip"], token), content_type=entry["content_type"]
-        )
-        response["Content-Encoding"] = "gzip"
-    else:
-        content = entry["content"].replace(entry["placeholder"].encode(), token)
-        response = HttpResponse(content, content_type=entry["content_type"])
+def _size(entry: dict[str, Any]) -> int:
+    return len(entry["content"]) + 512
+
+
+def _current(entry: dict[str, Any], version: str) -> bool:
+    until = entry["valid_until"]
+    return bool(entry["version"] == version and (until is None or timezone.now() < until))
+
+
+def _respond(entry: dict[str, Any]) -> HttpResponse:
+    response = HttpResponse(entry["content"], content_type=entry["content_type"])
+    if entry["encoding"]:
+        response["Content-Encoding"] = entry["encoding"]
     patch_vary_headers(response, ("Accept-Encoding",))
-    return response
-
-
-# --- gzip, compressed once -------------------------------------------------------------
-# RFC 1952: a 10-byte header (no name, no time, unknown OS), raw deflate, CRC-32, size.
-_GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"
-
-
-def _compress(content: bytes, placeholder: str) -> dict[str, Any]:
-    """The page's pieces around each placeholder, each compressed on its own.
-
-    Every piece but the last ends in a full flush: byte-aligned, and nothing after it
-    refers back into it, so the pieces and the tokens can be joined in any request. The
-    last ends the deflate stream. For the trailer's CRC, each piece keeps its own CRC, its
-    length and the CRC of as many zero bytes; the uncompressed page is not kept.
-    """
-    pieces = content.split(placeholder.encode())
-    deflated = []
-    for index, piece in enumerate(pieces):
-        compressor = zlib.compressobj(6, zlib.DEFLATED, -zlib.MAX_WBITS)
-        last = index == len(pieces) - 1
-        flush = zlib.Z_FINISH if last else zlib.Z_FULL_FLUSH
-        deflated.append(compressor.compress(piece) + compressor.flush(flush))
-    return {
-        "deflated": deflated,
-        "crcs": [zlib.crc32(piece) for piece in pieces],
-        "lengths": [len(piece) for piece in pieces],
-        "zero_crcs": [zlib.crc32(_zeros(len(piece))) for piece in pieces],
-    }
-
-
-_ZEROS = memoryview(bytes(1 << 20))
-
-
-def _zeros(length: int) -> memoryview | bytes:
-    return _ZEROS[:length] if length <= len(_ZEROS) else bytes(length)
-
-
-def _crc_after(crc: int, piece: int, compressed: dict[str, Any]) -> int:
-    """``zlib.crc32(piece_bytes, crc)`` without the piece's bytes.
-
-    CRC-32 is affine over GF(2): crc32(B, x) = crc32(B) ^ crc32(zeros, x) ^ crc32(zeros),
-    with as many zeros as B has bytes.
-    """
-    zeros = _zeros(compressed["lengths"][piece])
-    return compressed["crcs"][piece] ^ zlib.crc32(zeros, crc) ^ compressed["zero_crcs"][piece]
-
-
-def _gzip_with(compressed: dict[str, Any], token: bytes) -> bytes:
-    """The gzip stream of the page with ``token`` in each placeholder's place."""
-    # RFC 1951 3.2.4: a stored block, not the last (BFINAL 0, BTYPE 00, aligned), then
-    # LEN and its one's complement, then the bytes as they are.
-    stored = b"\x00" + struct.pack("<HH", len(token), len(token) ^ 0xFFFF) + token
-    out, crc, size = [_GZIP_HEADER], 0, 0
-    for index, deflated in enumerate(compressed["deflated"]):
-        if index:
-            out.append(stored)
-            crc, size = zlib.crc32(token, crc), size + len(token)
-        out.append(deflated)
-        crc, size = _crc_after(crc, index, compressed), size + compressed["lengths"][index]
-    out.append(struct.pack("<II", crc, size & 0xFFFFFFFF))
-    return b"".join(out)
-
-
-def _with_token(request: HttpRequest, response: HttpResponse, placeholder: str) -> HttpResponse:
-    """A response rendered for the cache but not kept (a 404): the placeholder replaced."""
-    if not response.streaming:
-        response.content = response.content.replace(
-            placeholder.encode(), get_token(request).encode()
-        )
     return response

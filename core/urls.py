@@ -10,6 +10,7 @@ urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("robots.txt", views.robots_txt, name="robots_txt"),
+    path("i18n/setlang/", views.language_switch, name="language"),
     path("welcome/", views.after_login, name="after_login"),
     path("session/keep-alive/", views.session_keepalive, name="session_keepalive"),
     path("session/ended/", views.session_ended, name="session_ended"),

@@ -3,12 +3,15 @@ from __future__ import annotations
 from typing import Any
 
 from axes.helpers import get_cool_off
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseForbidden, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.generic import TemplateView
+from django.views.i18n import set_language
 
 from . import health, sessions
 from .admin_access import may_use_admin
@@ -43,6 +46,35 @@ Disallow: /healthz
 def robots_txt(request: HttpRequest) -> HttpResponse:
     """Keep crawlers out of the private areas (the admin URL is secret, so not named)."""
     return HttpResponse(ROBOTS_TXT, content_type="text/plain; charset=utf-8")
+
+
+def _cross_site(request: HttpRequest) -> bool:
+    """Whether the browser says this request comes from another site (Fetch Metadata,
+    then Origin). Browsers send one or both with every POST; a client that sends neither
+    is not a browser another site could drive."""
+    if request.headers.get("Sec-Fetch-Site", "") == "cross-site":
+        return True
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return False
+    own = f"{request.scheme}://{request.get_host()}"
+    return origin != own and origin not in settings.CSRF_TRUSTED_ORIGINS
+
+
+@csrf_exempt
+@require_POST
+def language_switch(request: HttpRequest) -> HttpResponse:
+    """Django's ``set_language``, guarded by the request's origin instead of a CSRF token.
+
+    It only sets the display-language cookie. Without a token in the switcher, the
+    public pages carry nothing of the visitor's own, so the public-page cache serves
+    them as they were rendered (``core.public_cache``). Another site still cannot
+    switch a visitor's language: browsers mark its requests (``Sec-Fetch-Site``,
+    ``Origin``) and those are refused. ``set_language`` keeps checking ``next``.
+    """
+    if _cross_site(request):
+        return HttpResponseForbidden("Cross-site request refused.", content_type="text/plain")
+    return set_language(request)
 
 
 @login_required

@@ -233,10 +233,10 @@ def directory(request: HttpRequest) -> HttpResponse:
     The same for every anonymous visitor: served from the public-page cache until a
     service changes a clinic (``clinics.public_cache``).
     """
-    return public_page(request, PUBLIC_PAGES, lambda extra: _directory(request, extra))
+    return public_page(request, PUBLIC_PAGES, lambda: _directory(request))
 
 
-def _directory(request: HttpRequest, extra: dict[str, Any]) -> HttpResponse:
+def _directory(request: HttpRequest) -> HttpResponse:
     country_codes, language_codes = directory_facets()
     form = DirectoryFilterForm(
         request.GET or None,
@@ -257,6 +257,5 @@ def _directory(request: HttpRequest, extra: dict[str, Any]) -> HttpResponse:
         "query_without_page": urlencode(filters.as_params()),
         "hidden_filters": sorted(filters.as_params(with_sort=False).items()),
         "sort": filters.sort,
-        **extra,
     }
     return render(request, "clinics/directory.html", context)

@@ -34,8 +34,8 @@ def profile(request: HttpRequest, slug: str) -> HttpResponse:
     """
     shown: list[Clinic] = []
 
-    def render_page(extra: dict[str, Any]) -> HttpResponse:
-        response, clinic = _profile(request, slug, extra)
+    def render_page() -> HttpResponse:
+        response, clinic = _profile(request, slug)
         shown.append(clinic)
         return response
 
@@ -47,7 +47,7 @@ def profile(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-def _profile(request: HttpRequest, slug: str, extra: dict[str, Any]) -> tuple[HttpResponse, Clinic]:
+def _profile(request: HttpRequest, slug: str) -> tuple[HttpResponse, Clinic]:
     clinic = public_clinic_profile(slug)
     country_name = str(countries.name(clinic.country) or clinic.country)
     credentials = clinic.current_credentials  # type: ignore[attr-defined]
@@ -68,6 +68,5 @@ def _profile(request: HttpRequest, slug: str, extra: dict[str, Any]) -> tuple[Ht
         "intake_url": f"{INTAKE_PATH}?{urlencode({'clinic': clinic.slug})}",
         # Sections other apps add (patient-reported outcomes), before the reviews.
         "extra_sections": profile_sections_render(clinic, request),
-        **extra,
     }
     return render(request, "clinics/profile.html", context), clinic

@@ -375,6 +375,9 @@ OUTBOX_HEALTH_MAX_AGE = env.int("OUTBOX_HEALTH_MAX_AGE", default=300)
 # cache until a service changes what they show (core.public_cache; only with a shared
 # cache such as Redis: a per-process cache could not hear a change made elsewhere).
 PUBLIC_PAGE_CACHE = env.bool("PUBLIC_PAGE_CACHE", default=True)
+# Each web process keeps what it read of that cache while it hears every change (Redis
+# pub/sub; core.page_memo): a hit then costs no round trip.
+PUBLIC_PAGE_MEMO = env.bool("PUBLIC_PAGE_MEMO", default=True)
 # Credential documents (PDF/JPEG/PNG, sniffed by content) larger than this are refused.
 CLINIC_DOCUMENT_MAX_BYTES = env.int("CLINIC_DOCUMENT_MAX_BYTES", default=20 * 1024 * 1024)
 # The daily credential check warns this many days before a credential expires.

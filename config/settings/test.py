@@ -30,8 +30,9 @@ STORAGES = {
 }
 AXES_ENABLED = True
 # Factories write rows without the services that announce a change: tests that want the
-# public-page cache turn it on themselves (tests/clinics/test_public_cache.py).
-PUBLIC_PAGE_CACHE = False
+# public-page cache turn it on themselves (tests/clinics/test_public_cache.py), and for
+# the web processes they start (test_public_cache_processes.py).
+PUBLIC_PAGE_CACHE = os.environ.get("PUBLIC_PAGE_CACHE") == "1"
 AXES_FAILURE_LIMIT = 5
 
 _db = DATABASES["default"]
