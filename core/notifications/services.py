@@ -33,7 +33,6 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.core.mail import get_connection
 from django.core.mail.backends.base import BaseEmailBackend
 from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
 from django.db import connection, models, transaction
@@ -49,6 +48,7 @@ from .errors import DeliveryError, classify
 from .kinds import kind_for, prepare_chunk
 from .models import Notification, NotificationStatus
 from .rendering import build_message
+from .smtp import outbox_connection
 
 log = logging.getLogger(__name__)
 S = NotificationStatus
@@ -268,7 +268,7 @@ def outbox_send_claimed(*, notification_ids: Iterable[int], lease_token: str) ->
     # One query per model for what the chunk is about, and each kind's bulk work (a
     # chunk's links), instead of queries per message.
     prepare_chunk(rows)
-    backend: BaseEmailBackend = get_connection()
+    backend: BaseEmailBackend = outbox_connection()
     started: bool | None = None  # the next row's attempt already counted (by the last "sent")?
     try:
         for index, notification in enumerate(rows):
