@@ -86,7 +86,9 @@ def public_content_changed(namespace: str) -> None:
 
 def _new_version(namespace: str) -> None:
     version = secrets.token_hex(8)
-    memo = page_memo()
+    # The copy of this process, if it serves pages (a Celery worker that makes a change
+    # has none, and should not start a listener for it).
+    memo = _memo
     backend = _redis()
     if backend is not None:
         # Every process's own copy hears of it (core.page_memo) in the same MULTI.
