@@ -30,6 +30,7 @@ from .documents import (
     PixelsFlag,
     UploadChannel,
 )
+from .downloads import IN_PROGRESS_DOWNLOAD_STATUSES, DownloadStatus, PreparedDownload
 from .messages import CaseMessage, MessageSender
 from .patient import Patient, Sex
 from .rights import (
@@ -46,6 +47,7 @@ __all__ = [
     "CLOSED_STATUSES",
     "IMAGING_TYPES",
     "IN_PROGRESS_ARCHIVE_STATUSES",
+    "IN_PROGRESS_DOWNLOAD_STATUSES",
     "IN_PROGRESS_EXPORT_STATUSES",
     "OPEN_ERASURE_STATUSES",
     "OPEN_STATUSES",
@@ -64,12 +66,14 @@ __all__ = [
     "DataExportStatus",
     "DocumentCategory",
     "DocumentType",
+    "DownloadStatus",
     "ErasureRequest",
     "ErasureStatus",
     "ImmuneCompromise",
     "MessageSender",
     "Patient",
     "PixelsFlag",
+    "PreparedDownload",
     "PrivacyConsent",
     "Proposal",
     "ProposalStatus",

@@ -11,8 +11,6 @@ only counts, dates and keyed hashes of the case references remain.
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -21,29 +19,16 @@ from django.utils.translation import gettext_lazy as _
 from core.privacy import holds_patient_data
 from core.transitions import StatusMachine, TransitionTable
 
+from .downloads import IN_PROGRESS_DOWNLOAD_STATUSES, DownloadStatus, PreparedDownload
 
-class DataExportStatus(models.TextChoices):
-    REQUESTED = "requested", _("Requested")
-    BUILDING = "building", _("Being prepared")
-    READY = "ready", _("Ready")
-    FAILED = "failed", _("Could not be prepared")
-
-
-IN_PROGRESS_EXPORT_STATUSES = (DataExportStatus.REQUESTED, DataExportStatus.BUILDING)
+# The states every prepared download shares, under the names this model's callers use.
+DataExportStatus = DownloadStatus
+IN_PROGRESS_EXPORT_STATUSES = IN_PROGRESS_DOWNLOAD_STATUSES
 
 
 @holds_patient_data(subject="case")
-class DataExport(StatusMachine, models.Model):
+class DataExport(PreparedDownload):
     """ "Download everything we hold about me": one request and the file it produced."""
-
-    TRANSITIONS = TransitionTable(
-        {
-            DataExportStatus.REQUESTED: {DataExportStatus.BUILDING, DataExportStatus.FAILED},
-            DataExportStatus.BUILDING: {DataExportStatus.READY, DataExportStatus.FAILED},
-            DataExportStatus.READY: set(),
-            DataExportStatus.FAILED: set(),
-        }
-    )
 
     patient = models.ForeignKey(
         "intake.Patient",
@@ -58,22 +43,8 @@ class DataExport(StatusMachine, models.Model):
         on_delete=models.CASCADE,
         related_name="data_exports",
     )
-    status = models.CharField(
-        _("status"),
-        max_length=12,
-        choices=DataExportStatus.choices,
-        default=DataExportStatus.REQUESTED,
-    )
     requested_at = models.DateTimeField(_("requested"), default=timezone.now)
-    # Before it is ready: the deadline for the build. Once ready: the end of the download.
-    expires_at = models.DateTimeField(_("expires"))
-    started_at = models.DateTimeField(_("build started"), null=True, blank=True)
-    ready_at = models.DateTimeField(_("ready"), null=True, blank=True)
-    file = models.FileField(_("file"), max_length=255, blank=True)
-    size = models.PositiveBigIntegerField(_("size (bytes)"), null=True, blank=True)
-    file_count = models.PositiveIntegerField(_("files"), default=0)
     record_count = models.PositiveIntegerField(_("records"), default=0)
-    failure = models.CharField(_("failure"), max_length=64, blank=True)
     downloaded_at = models.DateTimeField(_("first downloaded"), null=True, blank=True)
     download_count = models.PositiveIntegerField(_("downloads"), default=0)
 
@@ -82,15 +53,7 @@ class DataExport(StatusMachine, models.Model):
         verbose_name_plural = _("data exports")
         ordering = ["-requested_at", "-pk"]
         constraints = [
-            models.CheckConstraint(
-                condition=models.Q(status__in=DataExportStatus.values),
-                name="intake_dataexport_status_valid",
-            ),
-            models.CheckConstraint(
-                condition=~models.Q(status=DataExportStatus.READY)
-                | (models.Q(ready_at__isnull=False) & ~models.Q(file="")),
-                name="intake_dataexport_ready_has_file",
-            ),
+            *PreparedDownload.Meta.constraints,
             models.CheckConstraint(
                 condition=models.Q(expires_at__gt=models.F("requested_at")),
                 name="intake_dataexport_expires_after_requested",
@@ -105,17 +68,6 @@ class DataExport(StatusMachine, models.Model):
 
     def __str__(self) -> str:
         return f"export #{self.pk} ({self.status})"
-
-    def is_expired(self, now: datetime | None = None) -> bool:
-        return self.expires_at <= (now or timezone.now())
-
-    @property
-    def is_downloadable(self) -> bool:
-        return self.status == DataExportStatus.READY and not self.is_expired()
-
-    @property
-    def is_in_progress(self) -> bool:
-        return self.status in IN_PROGRESS_EXPORT_STATUSES and not self.is_expired()
 
     @property
     def download_name(self) -> str:

@@ -9,18 +9,13 @@ out and named in README.txt; files that cannot be read are left out the same way
 
 from __future__ import annotations
 
-import logging
-import os
 import shutil
-import tempfile
-import uuid
 import zipfile
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import IO
 
 from django.conf import settings
-from django.core.files import File
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -34,18 +29,9 @@ from core.exceptions import DomainError
 from core.models import User
 from core.uploads import DeidentificationFailed, DeidentificationWithheld, FileKind
 
-from ..models import (
-    IN_PROGRESS_ARCHIVE_STATUSES,
-    Case,
-    CaseDocument,
-    CaseStatus,
-    ClinicShare,
-    StudyArchive,
-    StudyArchiveStatus,
-)
+from ..models import Case, CaseDocument, CaseStatus, ClinicShare, StudyArchive
+from .downloads import DownloadRecipe, download_build, download_in_progress
 from .imaging import clinic_dicom_copy, document_pixels_flag
-
-log = logging.getLogger(__name__)
 
 CHUNK = 1024 * 1024
 # Cases a clinic may see (the portal selectors say the same): a build re-checks it.
@@ -75,15 +61,9 @@ def study_archive_request(
     if not _dicom_documents(case).exists():
         raise DomainError(_("This case has no DICOM imaging to download."), code="no_dicom")
     now = timezone.now()
-    current = StudyArchive.objects.filter(
-        case=case, clinic=clinic, status__in=IN_PROGRESS_ARCHIVE_STATUSES
-    ).first()
-    if current is not None and not current.is_expired(now):
+    current = download_in_progress(StudyArchive.objects.filter(case=case, clinic=clinic), now=now)
+    if current is not None:
         return current
-    if current is not None:  # a worker died mid-build: let the clinic ask again
-        current.transition_to(StudyArchiveStatus.FAILED)
-        current.failure = "expired_before_ready"
-        current.save(update_fields=["status", "failure"])
     archive = StudyArchive(
         case=case,
         clinic=clinic,
@@ -133,33 +113,15 @@ class _Contents:
     unreadable: list[CaseDocument] = field(default_factory=list)
 
 
-class _MovedFile(File):  # type: ignore[type-arg]
-    """A finished temp file: FileSystemStorage moves it into place instead of copying it."""
-
-    def temporary_file_path(self) -> str:
-        return str(self.name)
-
-
-def _claim(archive_id: int) -> StudyArchive | None:
-    # Conditional UPDATE: of two workers handed the same message, one wins.
-    claimed = StudyArchive.objects.filter(
-        pk=archive_id,
-        status__in=StudyArchive.TRANSITIONS.sources_of(StudyArchiveStatus.BUILDING),
-        expires_at__gt=timezone.now(),
-    ).update(status=StudyArchiveStatus.BUILDING, started_at=timezone.now())
-    if not claimed:
-        return None
-    return StudyArchive.objects.select_related("case", "clinic", "requested_by").get(pk=archive_id)
-
-
-def _still_shared(archive: StudyArchive) -> bool:
-    return (
+def _refusal(archive: StudyArchive) -> str:
+    still_shared = (
         archive.case.status in VISIBLE_STATUSES
         and ClinicShare.objects.active().filter(case=archive.case, clinic=archive.clinic).exists()
     )
+    return "" if still_shared else "no_longer_shared"
 
 
-def _write_zip(archive: StudyArchive, out: Any) -> _Contents:
+def _write_zip(archive: StudyArchive, out: IO[bytes]) -> _Contents:
     contents = _Contents()
     folder = archive.case.reference
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
@@ -197,69 +159,28 @@ def _write_zip(archive: StudyArchive, out: Any) -> _Contents:
     return contents
 
 
-def _fail(archive_id: int, failure: str) -> None:
-    with transaction.atomic():
-        archive = StudyArchive.objects.select_for_update().filter(pk=archive_id).first()
-        if archive is not None and archive.can_transition_to(StudyArchiveStatus.FAILED):
-            archive.transition_to(StudyArchiveStatus.FAILED)
-            archive.failure = failure
-            archive.save(update_fields=["status", "failure"])
+def _count(archive: StudyArchive, contents: _Contents) -> None:
+    archive.file_count = len(contents.included)
+    archive.withheld_ids = [d.pk for d in [*contents.withheld, *contents.unreadable]]
+
+
+ARCHIVE = DownloadRecipe(
+    model=StudyArchive,
+    label="study archive",
+    folder="archives",
+    lifetime=_lifetime,
+    write=_write_zip,
+    count=_count,
+    related=("case", "clinic", "requested_by"),
+    refusal=_refusal,
+)
 
 
 def study_archive_build(*, archive_id: int) -> StudyArchive | None:
     """Build the zip for a requested archive; None when another worker has it or it is gone.
 
-    Not atomic on purpose: the files are written outside any transaction, the row
-    is claimed before and finished after. Any error marks the archive failed (the
-    clinic may ask again) and removes the partial file.
+    Not atomic on purpose (``download_build``): the files are written outside any
+    transaction. A case no longer shared with the clinic, or any error, marks the
+    archive failed (the clinic may ask again) and leaves no file.
     """
-    archive = _claim(archive_id)
-    if archive is None:
-        log.info("study archive %s: not claimable (missing, expired or taken)", archive_id)
-        return None
-    if not _still_shared(archive):
-        _fail(archive_id, "no_longer_shared")
-        return None
-    temp_dir = settings.FILE_UPLOAD_TEMP_DIR or None
-    handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - moved into storage below
-        suffix=".zip", dir=temp_dir, delete=False
-    )
-    try:
-        with handle:
-            contents = _write_zip(archive, handle)
-        size = os.path.getsize(handle.name)
-        name = f"archives/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.zip"
-        with open(handle.name, "rb") as finished:
-            stored_name = archive.file.storage.save(name, _MovedFile(finished, name=handle.name))
-    except Exception:
-        log.exception("study archive %s: build failed", archive_id)
-        _fail(archive_id, "build_error")
-        return None
-    finally:
-        if os.path.exists(handle.name):
-            os.unlink(handle.name)
-    try:
-        return _finish(archive_id, stored_name, size, contents)
-    except Exception:
-        # Swept or changed while building: the file must not outlive its row.
-        log.exception("study archive %s: could not be marked ready", archive_id)
-        archive.file.storage.delete(stored_name)
-        _fail(archive_id, "finish_error")
-        return None
-
-
-@transaction.atomic
-def _finish(archive_id: int, stored_name: str, size: int, contents: _Contents) -> StudyArchive:
-    archive = StudyArchive.objects.select_for_update().get(pk=archive_id)
-    now = timezone.now()
-    archive.transition_to(StudyArchiveStatus.READY)
-    archive.file.name = stored_name
-    archive.ready_at = now
-    # The clinic gets the whole lifetime from the moment it is ready, not from the request.
-    archive.expires_at = now + _lifetime()
-    archive.size = size
-    archive.file_count = len(contents.included)
-    archive.withheld_ids = [d.pk for d in [*contents.withheld, *contents.unreadable]]
-    archive.full_clean()
-    archive.save()
-    return archive
+    return download_build(ARCHIVE, archive_id)

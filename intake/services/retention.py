@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from django.conf import settings
 from django.core.files.storage import Storage
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from core.audit import audit_event_record
@@ -25,12 +26,15 @@ from ..models import (
     CaseStatus,
     ClinicShare,
     Patient,
+    PreparedDownload,
     PrivacyConsent,
     Proposal,
     StudyArchive,
 )
 
 logger = logging.getLogger(__name__)
+
+D = TypeVar("D", bound=PreparedDownload)
 
 # A dead link is kept this long after it expired or was revoked, so staff can
 # still see in the admin why a patient's link stopped working. Deleting it
@@ -68,6 +72,20 @@ def _delete_files(files: list[tuple[Storage, str]]) -> None:
             storage.delete(name)
         except OSError:
             logger.exception("retention: could not delete private file %s", name)
+
+
+def prepared_downloads_delete(expired: QuerySet[D]) -> tuple[list[int], int]:
+    """Delete these prepared downloads now and their files after commit: (ids, files).
+
+    Rows a build holds locked are skipped (the next sweep gets them). Runs inside
+    the caller's transaction, which writes the audit row.
+    """
+    rows = list(expired.select_for_update(skip_locked=True).only("pk", "file"))
+    files = [(d.file.storage, d.file.name) for d in rows if d.file.name]
+    ids = [d.pk for d in rows]
+    expired.model._default_manager.filter(pk__in=ids).delete()
+    transaction.on_commit(lambda: _delete_files(files))
+    return ids, len(files)
 
 
 @transaction.atomic(durable=True)
@@ -156,19 +174,10 @@ def study_archives_purge(*, now: datetime | None = None) -> int:
     removes its own file. Audit ``intake.study_archives_purged`` (count and ids).
     """
     now = now or timezone.now()
-    expired = list(
-        StudyArchive.objects.filter(expires_at__lte=now)
-        .select_for_update(skip_locked=True)
-        .only("pk", "file")
-    )
-    files = [(a.file.storage, a.file.name) for a in expired if a.file.name]
-    ids = [a.pk for a in expired]
-    _total, deleted = StudyArchive.objects.filter(pk__in=ids).delete()
-    count = deleted.get(StudyArchive._meta.label, 0)
-    transaction.on_commit(lambda: _delete_files(files))
+    ids, files = prepared_downloads_delete(StudyArchive.objects.filter(expires_at__lte=now))
     audit_event_record(
         action="intake.study_archives_purged",
         acting_user=None,
-        data={"count": count, "archive_ids": ids, "files": len(files)},
+        data={"count": len(ids), "archive_ids": ids, "files": files},
     )
-    return count
+    return len(ids)
