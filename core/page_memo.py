@@ -163,8 +163,9 @@ class PageMemo:
             try:
                 self._listen_once()
                 backoff = 0.1
-            except Exception as exc:
-                log.warning("public page memo: listener lost (%s)", type(exc).__name__)
+            except Exception as exc:  # any failure means "not hearing": start over
+                if not self._stop.is_set():
+                    log.warning("public page memo: listener lost (%s)", type(exc).__name__)
             finally:
                 self._lost()
             self._stop.wait(backoff)
