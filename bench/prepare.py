@@ -149,9 +149,13 @@ def dispatch_setup(count: int, run: str) -> dict[str, Any]:
         )
         for n in range(count)
     ]
-    Notification.objects.bulk_create(rows, batch_size=2000)
+    Notification.objects.bulk_create(rows, batch_size=2000)  # one transaction
+    # The rows are visible to the dispatcher from this instant, not from ``due_at`` (taken
+    # before 10,000 rows were built and inserted): the drain is timed from here.
+    ready_at = timezone.now()
     pks = [row.pk for row in rows]  # PostgreSQL returns them
     return {
+        "ready_at": ready_at.isoformat(),
         "message_ids": [row.message_id for row in rows],
         "distinct": len(open_ids),
         "first_id": min(pks),
