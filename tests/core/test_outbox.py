@@ -271,6 +271,39 @@ def test_a_row_claimed_again_mid_chunk_is_left_to_its_new_lease(monkeypatch: Any
     )
 
 
+def test_starting_a_message_renews_its_lease_only_once_half_of_it_is_gone(
+    monkeypatch: Any, settings: Any
+) -> None:
+    """
+    GIVEN a chunk of three, claimed with a full lease, the third's lease nearly run out
+    WHEN the chunk is sent
+    THEN each message's attempt is counted as it starts, the second keeps the lease it was
+         claimed with (an update in place), and the third gets a fresh one
+    """
+    rows = [ping("renew-1"), ping("renew-2"), ping("renew-3")]
+    claim = outbox_claim_due()
+    claimed_until = Notification.objects.get(pk=rows[1].pk).lease_expires_at
+    assert claimed_until is not None
+    nearly_out = timezone.now() + timedelta(seconds=settings.OUTBOX_LEASE_SECONDS / 4)
+    Notification.objects.filter(pk=rows[2].pk).update(lease_expires_at=nearly_out)
+    leases: dict[int, Any] = {}
+    build = services.build_message
+
+    def build_and_note_the_lease(**kwargs: Any) -> Any:
+        pk = kwargs["notification"].pk
+        row = Notification.objects.get(pk=pk)
+        leases[pk] = (row.lease_expires_at, row.attempts)
+        return build(**kwargs)
+
+    monkeypatch.setattr(services, "build_message", build_and_note_the_lease)
+    report = outbox_send_claimed(notification_ids=claim.ids, lease_token=claim.lease_token)
+    assert report.sent == 3
+    assert leases[rows[1].pk] == (claimed_until, 1)
+    renewed, attempts = leases[rows[2].pk]
+    assert attempts == 1 and renewed > nearly_out + timedelta(seconds=1)
+    assert renewed >= timezone.now() + timedelta(seconds=settings.OUTBOX_LEASE_SECONDS / 2)
+
+
 def test_claims_whose_sends_never_reached_a_worker_use_up_no_attempts(settings: Any) -> None:
     """
     GIVEN every mail worker down for longer than OUTBOX_MAX_ATTEMPTS leases
