@@ -3,6 +3,8 @@ smtplib sending the same messages to the same sink in one process."""
 
 from __future__ import annotations
 
+from django.conf import settings
+
 from .dispatch import drain
 from .report import RUN, Row, record
 from .site import Site
@@ -14,7 +16,9 @@ def record_drain(site: Site, scenario: str) -> None:
     result = drain(site, DUE)
     row = Row(
         scenario=scenario,
-        what=f"{DUE:,} check-in invitations due at once; 1 dispatcher, 2 worker processes",
+        what=f"{DUE:,} check-in invitations due at once; 1 dispatcher, 2 worker processes "
+        f"({settings.WORKER_POOL['mail']} pool, {settings.WORKER_CONCURRENCY['mail']} each, "
+        "as the production mail worker)",
         rps=result.per_s,
         p95_ms=result.p95_ms,
         baseline="raw smtplib, 1 process",

@@ -3,7 +3,8 @@
 Production runs a worker per queue (docs/deploy.md, "Processes"), each with its
 own concurrency, so the health canary and a staff alert (default queue) never
 wait behind a batch of mail or a zip being built. The queue names come from the
-settings (``CELERY_QUEUE``), the concurrency from ``WORKER_CONCURRENCY_<ROLE>``;
+settings (``CELERY_QUEUE``), the pool from ``WORKER_POOL`` (threads for mail, processes
+for the rest) and the concurrency from ``WORKER_CONCURRENCY_<ROLE>``;
 extra arguments are passed on to ``celery worker``.
 """
 
@@ -36,6 +37,8 @@ def worker_argv(role: str, extra: list[str] | None = None) -> list[str]:
         "worker",
         "-Q",
         queues[role],
+        "--pool",
+        str(settings.WORKER_POOL[role]),
         "--concurrency",
         str(settings.WORKER_CONCURRENCY[role]),
         # One name per role and machine: `celery inspect` and /healthz logs say which is which.

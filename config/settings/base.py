@@ -445,6 +445,17 @@ WORKER_CONCURRENCY = {
     "mail": env.int("WORKER_CONCURRENCY_MAIL", default=4),
     "files": env.int("WORKER_CONCURRENCY_FILES", default=2),
 }
+# The pool each role's worker runs its tasks in. Sending mail is mostly waiting (on the
+# SMTP server's replies and on the commit that marks each message sent), so the mail
+# worker runs WORKER_CONCURRENCY_MAIL threads in one process: their waits overlap, as
+# processes' would, at a quarter of the memory. (Celery's time limits do not apply to
+# threads; a send is bounded by EMAIL_TIMEOUT per SMTP step and by its lease.) Files and
+# the rest are CPU work, and stay in processes.
+WORKER_POOL = {
+    "default": "prefork",
+    "mail": env.str("WORKER_POOL_MAIL", default="threads"),
+    "files": "prefork",
+}
 # How often beat fires the canary; /healthz calls the worker dead after HEALTH_STALE_AFTER.
 HEALTH_CANARY_EVERY = env.int("HEALTH_CANARY_EVERY", default=10)
 HEALTH_STALE_AFTER = env.int("HEALTH_STALE_AFTER", default=30)

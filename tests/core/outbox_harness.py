@@ -352,6 +352,9 @@ class OutboxRig:
     queue: str = field(default_factory=lambda: f"rel-{uuid.uuid4().hex[:10]}")
     workers: list[Proc] = field(default_factory=list)
     dispatchers: list[Proc] = field(default_factory=list)
+    # Each worker's pool and its size: by default one process each, the strictest case for
+    # "at most one duplicate per pool member killed"; the production mail worker is threads.
+    pool: str = "prefork"
     concurrency: int = 1
     _spawned: int = 0
 
@@ -386,20 +389,25 @@ class OutboxRig:
         self.start_workers(workers, wait=False)
         self.start_dispatchers(dispatchers, wait=False)
 
-    def start_workers(self, count: int = 2, *, concurrency: int = 1, wait: bool = True) -> None:
+    def start_workers(
+        self, count: int = 2, *, concurrency: int | None = None, wait: bool = True
+    ) -> None:
         """``celery -A config worker`` processes consuming this test's mail queue."""
-        self.concurrency = concurrency
+        if concurrency is not None:
+            self.concurrency = concurrency
         for index in range(1, count + 1):
             name = f"w{index}-{uuid.uuid4().hex[:6]}"
             argv = [str(CELERY), "-A", "config", "worker", "-Q", self.mail_queue]
-            argv += ["-c", str(concurrency), "-P", "prefork", "-n", f"{name}@%h", "-l", "INFO"]
+            argv += ["-c", str(self.concurrency), "-P", self.pool]
+            argv += ["-n", f"{name}@%h", "-l", "INFO"]
             argv += ["--without-gossip", "--without-mingle", "--without-heartbeat"]
             self.workers.append(Proc.spawn(name, argv, env=self.env(), log=self._log(name)))
         if wait:
             self.wait_ready()
 
     def kill_workers(self) -> int:
-        """SIGKILL every worker's process group; returns how many pool processes died."""
+        """SIGKILL every worker's process group; returns how many pool members (processes
+        or threads) died, each of which may have been between a 250 and its commit."""
         killed = 0
         for proc in self.workers:
             proc.kill_group()

@@ -152,15 +152,21 @@ def test_two_racing_dispatchers_and_two_workers_deliver_each_of_500_exactly_once
 
 
 @committed
+@pytest.mark.parametrize(
+    ("pool", "concurrency"),
+    [("prefork", 1), ("threads", 4)],  # the strictest case, and the production mail worker
+)
 def test_workers_killed_three_times_mid_batch_lose_nothing(
-    rig: OutboxRig, figure: Callable[..., None]
+    rig: OutboxRig, figure: Callable[..., None], pool: str, concurrency: int
 ) -> None:
     """
     GIVEN two worker processes sending 600 e-mails
     WHEN both workers' process groups are SIGKILLed three times mid-batch and restarted
     THEN nothing is lost, and a message is sent twice only if a kill fell between the
-         server's 250 and the commit: at most one per worker pool process per kill
+         server's 250 and the commit: at most one per pool member (process or thread)
+         per kill
     """
+    rig.pool, rig.concurrency = pool, concurrency
     # Short leases so what a killed worker held comes round in seconds; a small room
     # in flight so the restarted workers do not wade through stale send tasks.
     rig.settings_env.update(
@@ -189,7 +195,13 @@ def test_workers_killed_three_times_mid_batch_lose_nothing(
     wait_settled(rig, timeout=180)
     drain = time.monotonic() - started
     result = tally(expected, rig.sink.counts())
-    figure("outbox.worker_kill", **result.figure(), drain_s=f"{drain:.1f}", kills=3)
+    figure(
+        f"outbox.worker_kill.{pool}",
+        **result.figure(),
+        drain_s=f"{drain:.1f}",
+        kills=3,
+        pool_members=concurrency * 2,
+    )
     assert all(n < count for n in delivered_at_kill), delivered_at_kill  # mid-batch
     assert result.lost == 0 and result.delivered == count
     assert statuses() == {S.SENT: count}

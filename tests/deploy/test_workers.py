@@ -30,6 +30,8 @@ def test_each_role_gets_its_queue_its_concurrency_and_a_name_of_its_own(settings
         "worker",
         "-Q",
         settings.CELERY_MAIL_QUEUE,
+        "--pool",
+        "threads",
         "--concurrency",
         "6",
         "-n",
@@ -41,6 +43,8 @@ def test_each_role_gets_its_queue_its_concurrency_and_a_name_of_its_own(settings
     ]
     assert worker_argv("files")[worker_argv("files").index("-Q") + 1] == settings.CELERY_FILES_QUEUE
     assert worker_argv("default")[5] == settings.CELERY_TASK_DEFAULT_QUEUE
+    files = worker_argv("files")
+    assert files[files.index("--pool") + 1] == "prefork"
     with pytest.raises(SystemExit, match=r"default\|mail\|files"):
         worker_argv("beat")
 
