@@ -357,7 +357,10 @@ CONCIERGE_ON_DUTY_EMAIL = env.str("CONCIERGE_ON_DUTY_EMAIL", default="")
 OUTBOX_MESSAGE_ID_DOMAIN = env.str("OUTBOX_MESSAGE_ID_DOMAIN", default="concierge.example")
 OUTBOX_DISPATCH_EVERY = env.int("OUTBOX_DISPATCH_EVERY", default=5)  # beat, seconds
 OUTBOX_CLAIM_BATCH = env.int("OUTBOX_CLAIM_BATCH", default=500)
-OUTBOX_SEND_CHUNK = env.int("OUTBOX_SEND_CHUNK", default=100)  # messages per SMTP connection
+# Messages per send task (one SMTP connection). Small enough that the mail workers' threads
+# share what is in flight evenly (OUTBOX_MAX_IN_FLIGHT / chunk tasks for 8 threads on the
+# bench: 50 sent 8-10 % more than 100, with 0 duplicates).
+OUTBOX_SEND_CHUNK = env.int("OUTBOX_SEND_CHUNK", default=50)
 # Claimed, unsent rows at most (all dispatchers together, roughly): the rest waits in
 # the database in priority order. Keep it below what the workers send in one lease.
 OUTBOX_MAX_IN_FLIGHT = env.int("OUTBOX_MAX_IN_FLIGHT", default=1000)
