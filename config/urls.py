@@ -5,6 +5,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
+from django.views.generic import TemplateView
 
 from core.admin_access import admin_login_guard, may_use_admin
 
@@ -20,6 +21,9 @@ admin.site.site_title = _("Concierge admin")
 admin.site.index_title = _("Run the concierge")
 
 urlpatterns = [
+    # The front page is the whole site's (it leads to the directory and the intake), so it
+    # lives here at the top with the layout (templates/base.html), not in any one app.
+    path("", TemplateView.as_view(template_name="home.html"), name="home"),
     path("", include("core.urls")),
     path("accounts/", include("allauth.urls")),
     path("clinics/", include("clinics.urls")),

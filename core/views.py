@@ -10,15 +10,10 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django.views.generic import TemplateView
 from django.views.i18n import set_language
 
 from . import health, sessions
 from .admin_access import may_use_admin
-
-
-class HomeView(TemplateView):
-    template_name = "core/home.html"
 
 
 @require_GET
@@ -82,7 +77,7 @@ def after_login(request: HttpRequest) -> HttpResponse:
     """Send each role to its own home after login."""
     if may_use_admin(request):
         return redirect("admin:index")
-    return redirect("portal:home")
+    return redirect(settings.PORTAL_HOME_URL)
 
 
 @never_cache

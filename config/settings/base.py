@@ -196,6 +196,9 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "core:after_login"
+# Where core:after_login sends everyone who is not back-office staff: the clinic portal.
+# Named here, at the top, so core never names a URL of an app above it.
+PORTAL_HOME_URL = "portal:home"
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None

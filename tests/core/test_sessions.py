@@ -51,11 +51,11 @@ def test_each_role_is_signed_out_after_its_own_idle_limit(
     assert kind == ("staff" if who == "concierge" else "clinic")
 
     _age_session(client, idle=(limit_minutes - 1) * 60)
-    assert client.get(reverse("core:home")).status_code == 200
+    assert client.get(reverse("home")).status_code == 200
     assert _signed_in(client)
 
     _age_session(client, idle=(limit_minutes + 1) * 60)
-    response = client.get(reverse("core:home"))
+    response = client.get(reverse("home"))
     assert response.status_code == 302
     assert response["Location"] == reverse("core:session_ended")
     assert not _signed_in(client)
@@ -66,7 +66,7 @@ def test_each_role_is_signed_out_after_its_own_idle_limit(
 def test_a_busy_session_still_ends_at_the_absolute_lifetime(personas: Any, settings: Any) -> None:
     client = _sign_in(personas.clinic_a_staff.email)
     _age_session(client, idle=10, since_sign_in=settings.SESSION_ABSOLUTE_SECONDS + 1)
-    response = client.get(reverse("core:home"))
+    response = client.get(reverse("home"))
     assert response["Location"] == reverse("core:session_ended")
     assert not _signed_in(client)
 
@@ -74,7 +74,7 @@ def test_a_busy_session_still_ends_at_the_absolute_lifetime(personas: Any, setti
 def test_the_page_shows_how_long_remains_and_offers_to_stay_signed_in(personas: Any) -> None:
     client = _sign_in(personas.clinic_a_staff.email)
     _age_session(client, idle=5 * 60)
-    html = client.get(reverse("core:home")).content.decode()
+    html = client.get(reverse("home")).content.decode()
     remaining = int(re.search(r'data-remaining="(\d+)"', html).group(1))  # type: ignore[union-attr]
     assert 29 * 60 <= remaining <= 30 * 60  # opening the page was activity: a fresh half hour
     assert 'data-keepalive-url="/session/keep-alive/"' in html
@@ -84,7 +84,7 @@ def test_the_page_shows_how_long_remains_and_offers_to_stay_signed_in(personas: 
 
 
 def test_anonymous_visitors_get_no_timer() -> None:
-    html = Client().get(reverse("core:home")).content.decode()
+    html = Client().get(reverse("home")).content.decode()
     assert 'id="session-timeout"' not in html
 
 
