@@ -69,10 +69,8 @@ class PageMemo:
         # The parent's copy, lock and listener thread are not the child's: a lock held
         # by another of the parent's threads at the fork would never be released here.
         self._lock = threading.Lock()
-        self._entries = OrderedDict()
-        self._bytes = 0
+        self._empty()
         self._subscribed = False
-        self._generation += 1
         self._pid = 0
         self._fd = -1
 
@@ -131,9 +129,13 @@ class PageMemo:
     def forget(self) -> None:
         """Empty the copy: a change was announced (or this process made one)."""
         with self._lock:
-            self._generation += 1
-            self._entries.clear()
-            self._bytes = 0
+            self._empty()
+
+    def _empty(self) -> None:
+        # With the lock held. A new generation: a read that began before is not kept.
+        self._generation += 1
+        self._entries.clear()
+        self._bytes = 0
 
     def stop(self) -> None:
         """End the listener (within a ping interval) and trust nothing more."""
@@ -153,9 +155,7 @@ class PageMemo:
     def _lost(self) -> None:
         with self._lock:
             self._subscribed = False
-            self._generation += 1
-            self._entries.clear()
-            self._bytes = 0
+            self._empty()
 
     def _listen(self) -> None:
         backoff = 0.1
@@ -187,9 +187,7 @@ class PageMemo:
                     if kind == "subscribe":
                         self._fd = pubsub.connection._sock.fileno()
                         with self._lock:
-                            self._generation += 1
-                            self._entries.clear()
-                            self._bytes = 0
+                            self._empty()
                             self._subscribed = confirmed = True
                     elif kind == "message":
                         self.forget()
