@@ -17,7 +17,8 @@ process is known to hear the announcements:
   kept again until a new subscription is confirmed;
 * the announcing process empties its own copy at once, without waiting to hear itself;
 * a request does not read the copy while anything the listener has not yet read is
-  waiting on its connection (a poll, no read).
+  waiting on its connection (a poll, no read), nor while the listener is reading: a
+  message taken off the socket but not yet acted on is still "arriving".
 
 A change is therefore seen by every process as soon as its announcement arrives, which
 on a healthy connection is as soon as Redis has it.
@@ -63,6 +64,7 @@ class PageMemo:
         self._pid = 0
         self._stop = threading.Event()
         self._fd = -1
+        self._reading = False
         os.register_at_fork(after_in_child=self._after_fork)
 
     def _after_fork(self) -> None:
@@ -73,6 +75,7 @@ class PageMemo:
         self._subscribed = False
         self._pid = 0
         self._fd = -1
+        self._reading = False
 
     # --- what requests use ----------------------------------------------------------------
     def generation(self) -> int | None:
@@ -85,10 +88,13 @@ class PageMemo:
             # new connection, even if this one speaks again.
             self._lost()
             return None
-        if self._pending():
-            # Something has reached this process that the listener has not read yet
+        if self._pending() or self._reading:
+            # Something has reached this process that the listener has not acted on yet
             # (maybe a change): not now. (A microsecond's poll, no read: the socket is the
-            # listener's alone.)
+            # listener's alone.) The order matters: the listener marks itself reading
+            # before it takes anything off the socket and unmarks after acting on it, so
+            # a message that was on the socket before the poll has either been acted on
+            # (a new generation, read below) or is still seen here.
             return None
         return self._generation
 
@@ -177,20 +183,21 @@ class PageMemo:
         confirmed = False
         try:
             pubsub.subscribe(self.channel)
+            fd = pubsub.connection._sock.fileno()  # type: ignore[union-attr]
             last_ping = self._last_heard = time.monotonic()
             while not self._stop.is_set():
-                message = pubsub.get_message(timeout=PING_EVERY)
+                # Wait on the socket here rather than inside redis-py, so that "reading"
+                # is set before any byte is taken off it (see ``generation``).
+                if select.select([fd], [], [], PING_EVERY)[0]:
+                    self._reading = True
+                    try:
+                        # Until nothing is left on the socket or in redis-py's buffer: one
+                        # read off the socket can bring several messages.
+                        while (message := pubsub.get_message(timeout=0)) is not None:
+                            confirmed = self._heard(message, fd) or confirmed
+                    finally:
+                        self._reading = False
                 now = time.monotonic()
-                if message is not None:
-                    self._last_heard = now
-                    kind = message["type"]
-                    if kind == "subscribe":
-                        self._fd = pubsub.connection._sock.fileno()
-                        with self._lock:
-                            self._empty()
-                            self._subscribed = confirmed = True
-                    elif kind == "message":
-                        self.forget()
                 if now - last_ping >= PING_EVERY:
                     pubsub.ping()
                     last_ping = now
@@ -200,3 +207,17 @@ class PageMemo:
             self._fd = -1
             pubsub.close()
             client.close()
+
+    def _heard(self, message: dict[str, Any], fd: int) -> bool:
+        """Act on one message; ``True`` when it confirms the subscription."""
+        self._last_heard = time.monotonic()
+        kind = message["type"]
+        if kind == "subscribe":
+            self._fd = fd
+            with self._lock:
+                self._empty()
+                self._subscribed = True
+            return True
+        if kind == "message":
+            self.forget()
+        return False
