@@ -18,7 +18,9 @@ process is known to hear the announcements:
 * the announcing process empties its own copy at once, without waiting to hear itself;
 * a request does not read the copy while anything the listener has not yet read is
   waiting on its connection (a poll, no read), nor while the listener is reading: a
-  message taken off the socket but not yet acted on is still "arriving".
+  message taken off the socket but not yet acted on is still "arriving". It waits for
+  the listener instead (a moment: most often the answer to the listener's own ping),
+  and reads Redis only if the listener has not caught up within ``CATCH_UP``.
 
 A change is therefore seen by every process as soon as its announcement arrives, which
 on a healthy connection is as soon as Redis has it.
@@ -40,6 +42,8 @@ log = logging.getLogger(__name__)
 
 PING_EVERY = 1.0
 DEAD_AFTER = 3.0
+# The longest a request waits for the listener to act on what has reached the socket.
+CATCH_UP = 0.05
 # Memory only: a directory page is ~7 KB gzipped (what browsers get), 72 KB plain.
 MAX_BYTES = 16 * 1024 * 1024
 
@@ -65,12 +69,14 @@ class PageMemo:
         self._stop = threading.Event()
         self._fd = -1
         self._reading = False
+        self._caught_up = threading.Condition()
         os.register_at_fork(after_in_child=self._after_fork)
 
     def _after_fork(self) -> None:
         # The parent's copy, lock and listener thread are not the child's: a lock held
         # by another of the parent's threads at the fork would never be released here.
         self._lock = threading.Lock()
+        self._caught_up = threading.Condition()
         self._empty()
         self._subscribed = False
         self._pid = 0
@@ -88,15 +94,24 @@ class PageMemo:
             # new connection, even if this one speaks again.
             self._lost()
             return None
-        if self._pending() or self._reading:
+        if self._arriving():
             # Something has reached this process that the listener has not acted on yet
-            # (maybe a change): not now. (A microsecond's poll, no read: the socket is the
-            # listener's alone.) The order matters: the listener marks itself reading
-            # before it takes anything off the socket and unmarks after acting on it, so
-            # a message that was on the socket before the poll has either been acted on
-            # (a new generation, read below) or is still seen here.
-            return None
+            # (maybe a change, most often the answer to its ping): wait for it to.
+            with self._caught_up:
+                self._caught_up.wait_for(
+                    lambda: not self._subscribed or not self._arriving(), timeout=CATCH_UP
+                )
+            if not self._subscribed or self._arriving():
+                return None
         return self._generation
+
+    def _arriving(self) -> bool:
+        # The order matters: the listener marks itself reading before it takes anything
+        # off the socket and unmarks after acting on it, so a message that was on the
+        # socket before the poll has either been acted on (a new generation, read after
+        # this) or is still seen here. The poll is a microsecond and reads nothing: the
+        # socket is the listener's alone.
+        return self._pending() or self._reading
 
     def _pending(self) -> bool:
         fd = self._fd
@@ -162,6 +177,11 @@ class PageMemo:
         with self._lock:
             self._subscribed = False
             self._empty()
+        self._wake_waiters()
+
+    def _wake_waiters(self) -> None:
+        with self._caught_up:
+            self._caught_up.notify_all()
 
     def _listen(self) -> None:
         backoff = 0.1
@@ -197,6 +217,7 @@ class PageMemo:
                             confirmed = self._heard(message, fd) or confirmed
                     finally:
                         self._reading = False
+                        self._wake_waiters()
                 now = time.monotonic()
                 if now - last_ping >= PING_EVERY:
                     pubsub.ping()

@@ -97,7 +97,7 @@ def test_a_change_in_one_process_reaches_every_other_process(
     assert offering is not None
     for port in two_processes:
         fetch(port)  # starts the process's listener
-    time.sleep(0.5)  # ... which subscribes; from now on what a process reads, it keeps
+    time.sleep(2)  # ... which subscribes; from now on what a process reads, it keeps
     for port in two_processes:
         assert offering.title in fetch(port)
     # Spoil the shared entries behind the processes' backs (no announcement): pages
