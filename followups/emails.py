@@ -83,12 +83,20 @@ class _CheckInMail(NotificationKind):
         patient = about.schedule.case.patient
         return Reader(patient.email, patient.language, str(patient.time_zone))
 
+    def _stop_token(self, about: Any) -> str:
+        # Signed once per message: the page link and the List-Unsubscribe header carry the
+        # same token (two signings a second apart would differ).
+        token: str | None = getattr(about, "_stop_token", None)
+        if token is None:
+            token = about._stop_token = stop_token(about.schedule)
+        return token
+
     def context(self, notification: Notification, about: Any, reader: Reader) -> dict[str, Any]:
         raw = getattr(notification, ISSUED_LINK, None) or checkin_link_issue(
             check_in=about, notification=notification
         )
         expectation = EXPECTATIONS[about.time_point]
-        stop_url = settings.SITE_URL + reverse("followups:stop", args=[stop_token(about.schedule)])
+        stop_url = settings.SITE_URL + reverse("followups:stop", args=[self._stop_token(about)])
         return {
             "check_in": about,
             "patient": about.schedule.case.patient,
@@ -104,7 +112,7 @@ class _CheckInMail(NotificationKind):
 
     def extras(self, notification: Notification, about: Any, reader: Reader) -> Extras:
         one_click = settings.SITE_URL + reverse(
-            "followups:unsubscribe", args=[stop_token(about.schedule)]
+            "followups:unsubscribe", args=[self._stop_token(about)]
         )
         return Extras(
             headers={

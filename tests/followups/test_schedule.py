@@ -4,12 +4,14 @@ sent by the outbox only while wanted, and moved along the non-response ladder.""
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
+import time
 import zoneinfo
 from typing import Any
 
 import pytest
-from django.core import mail
+from django.core import mail, signing
 from django.utils import timezone
 
 from consultations.models import PhaseKind
@@ -93,6 +95,24 @@ def test_the_invitation_leaves_when_due_with_a_one_click_unsubscribe(personas: A
     assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert message.extra_headers["List-Unsubscribe"].startswith("<http")
     assert "/follow-up/c/" in message.body
+
+
+def test_the_stop_link_and_the_one_click_header_carry_the_same_token(
+    personas: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Signed once per message, not once for the body and again, maybe a second later,
+    for the header. (Here every signing is a second later than the one before.)"""
+    seconds = itertools.count(int(time.time()))
+    monkeypatch.setattr(
+        signing.TimestampSigner, "timestamp", lambda self: signing.b62_encode(next(seconds))
+    )
+    scheduled(personas.clinic_a, treated_on=timezone.localdate() - dt.timedelta(days=3))
+    assert outbox_drain().sent == 1
+    message = mail.outbox[0]
+    header = re.fullmatch(r"<.*/unsubscribe/([^/]+)/>", message.extra_headers["List-Unsubscribe"])
+    body = re.search(r"/stop/([^/\s]+)/", str(message.body))
+    assert header is not None and body is not None
+    assert header.group(1) == body.group(1)
 
 
 def test_a_retried_invitation_leaves_one_live_link_the_one_it_delivered(
