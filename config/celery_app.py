@@ -8,12 +8,22 @@ from datetime import timedelta
 
 from celery import Celery
 from celery.schedules import crontab
+from celery.signals import worker_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 
 app = Celery("portal")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@worker_init.connect
+def _build_url_tables(**_kwargs: object) -> None:
+    # Before the pool starts (a prefork pool's children inherit them): threads that
+    # reverse a URL together would otherwise each build the tables (core.url_tables).
+    from core.url_tables import url_tables_build
+
+    url_tables_build()
 
 
 def _every(seconds: int) -> timedelta:
