@@ -1,9 +1,8 @@
-"""URL tables are built for every language before a worker's pool or a web process
-serves anything, so threads reversing URLs together never each build their own."""
+"""URL tables are built for every language before a worker's pool starts, so its threads,
+reversing URLs together, never each build their own."""
 
 from __future__ import annotations
 
-import importlib
 import threading
 import warnings
 from collections.abc import Callable, Iterator
@@ -65,13 +64,7 @@ def start_a_worker() -> None:
         worker_init.send(sender=None)
 
 
-def start_a_web_process() -> None:
-    import config.wsgi
-
-    importlib.reload(config.wsgi)
-
-
-@pytest.mark.parametrize("start", [url_tables_build, start_a_worker, start_a_web_process])
+@pytest.mark.parametrize("start", [url_tables_build, start_a_worker])
 def test_threads_reversing_urls_in_every_language_build_no_table_of_their_own(
     builds: list[str], start: Callable[[], None]
 ) -> None:
