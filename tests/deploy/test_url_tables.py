@@ -82,4 +82,6 @@ def test_without_them_each_thread_builds_its_own(builds: list[str]) -> None:
     clear_url_caches()
     builds.clear()
     reverse_in_threads(threads=4)
-    assert len(builds) > 2 * by_one_thread
+    # At least one table built twice: a build takes far longer than Python's 5 ms thread
+    # switch, so a second thread starts its own while the first is still building.
+    assert len(builds) > by_one_thread
