@@ -20,7 +20,13 @@ from core.notifications.models import Notification
 from intake.models import CaseStatus
 
 from .escalation import REASON_LABELS
-from .instruments import EXPECTATIONS, EXPERIENCE_REVIEW_AT, OFFSET_DAYS, OUTCOME_REVIEW_AT
+from .instruments import (
+    EXPECTATIONS,
+    EXPERIENCE_REVIEW_AT,
+    OFFSET_DAYS,
+    OUTCOME_REVIEW_AT,
+    TimePoint,
+)
 from .links import stop_token
 from .models import CheckIn, CheckInStatus, FollowUpSchedule, ScheduleStatus
 from .services.checkins import checkin_link_issue, checkin_links_issue
@@ -99,6 +105,9 @@ class _CheckInMail(NotificationKind):
         stop_url = settings.SITE_URL + reverse("followups:stop", args=[self._stop_token(about)])
         return {
             "check_in": about,
+            # The label alone: get_time_point_display() translates every time point's label
+            # to look one up (Django hashes the choices), six translations per message.
+            "time_point": TimePoint(about.time_point).label,
             "patient": about.schedule.case.patient,
             "clinic": about.schedule.clinic,
             "checkin_url": settings.SITE_URL + reverse("followups:start", args=[raw]),

@@ -97,6 +97,24 @@ def test_the_invitation_leaves_when_due_with_a_one_click_unsubscribe(personas: A
     assert "/follow-up/c/" in message.body
 
 
+@pytest.mark.parametrize(
+    ("language", "subject"),
+    [
+        ("en", "Your 2 days check-in: how are you?"),
+        ("es", "Su control de 2 días: ¿cómo está?"),
+    ],
+)
+def test_the_invitation_subject_names_its_time_point_in_the_patients_language(
+    personas: Any, language: str, subject: str
+) -> None:
+    patient = PatientFactory.create(language=language)
+    scheduled(
+        personas.clinic_a, patient=patient, treated_on=timezone.localdate() - dt.timedelta(days=3)
+    )
+    assert outbox_drain().sent == 1
+    assert mail.outbox[0].subject == subject
+
+
 def test_the_stop_link_and_the_one_click_header_carry_the_same_token(
     personas: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
