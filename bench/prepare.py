@@ -125,10 +125,10 @@ def dispatch_setup(count: int, run: str) -> dict[str, Any]:
     data set's own rows stay as they were. Fewer open check-ins than ``count`` (a small
     data set) are invited more than once, each by its own row.
 
-    The outbox and link tables are vacuumed first. Each run leaves about 40,000 dead row
+    The outbox and link tables are vacuumed first. Each run leaves about 32,000 dead row
     versions there (inserted, claimed, sent, deleted); autovacuum clears them in any live
     database, but it is off on these machines, so without this every run would drain
-    through the leftovers of all the runs before it, ever more slowly.
+    through the leftovers of all the runs before it.
     """
     vacuum(Notification, CheckInLink)
     open_ids = list(
