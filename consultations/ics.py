@@ -16,7 +16,6 @@ from datetime import UTC
 
 from django.conf import settings
 from django.utils import timezone
-from icalendar import Calendar, Event, vCalAddress, vText
 
 from .models import Booking
 
@@ -31,6 +30,10 @@ def booking_ics(
     booking: Booking, *, method: str, reader_zone: str, summary: str, description: str
 ) -> bytes:
     """The invite (``method`` REQUEST or CANCEL) as bytes, for an e-mail attachment."""
+    # Imported here: only a mail worker writes invites, and icalendar would add about
+    # 6 MB to every web process.
+    from icalendar import Calendar, Event, vCalAddress, vText
+
     if method not in ("REQUEST", "CANCEL"):
         raise ValueError(f"unsupported iTIP method {method!r}")
     zoneinfo.ZoneInfo(reader_zone)  # refuse a zone name that does not exist

@@ -9,21 +9,29 @@ JPEG, the kind every clinic can open.
 
 from __future__ import annotations
 
+import functools
 import logging
 import warnings
 from typing import IO
 
 from django.utils.translation import gettext_noop
 from PIL import Image, ImageFile, ImageOps
-from pillow_heif import register_heif_opener
 
 from .kinds import FileKind, UploadRejected, lazy_message
 
 logger = logging.getLogger(__name__)
 
-# Pillow opens HEIF only through this plugin. Thumbnails, depth maps and other
-# auxiliary images are never decoded: we keep the primary picture alone.
-register_heif_opener(thumbnails=False, depth_images=False, aux_images=False)
+
+@functools.cache
+def _heif_opener() -> None:
+    """Pillow opens HEIF only through pillow-heif's plugin, registered on the first HEIF
+    photo rather than at import: libheif adds about 9 MB to every web process, and most
+    never decode one. Thumbnails, depth maps and other auxiliary images are never
+    decoded: we keep the primary picture alone."""
+    from pillow_heif import register_heif_opener
+
+    register_heif_opener(thumbnails=False, depth_images=False, aux_images=False)
+
 
 _FORMATS = {FileKind.JPEG: ("JPEG", {"JPEG", "MPO"}), FileKind.PNG: ("PNG", {"PNG"})}
 _HEIF = ("HEIF", {"HEIF"})
@@ -61,6 +69,8 @@ def _too_large(max_pixels: int) -> UploadRejected:
 
 def _decode(src: IO[bytes], kind: FileKind, max_pixels: int, *, heif: bool) -> Image.Image:
     fmt, accepted = _HEIF if heif else _FORMATS[kind]
+    if heif:
+        _heif_opener()
     # Pillow's own bomb check uses this global; ours below is explicit and exact.
     Image.MAX_IMAGE_PIXELS = max_pixels
     with warnings.catch_warnings():
