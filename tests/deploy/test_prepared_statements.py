@@ -1,0 +1,31 @@
+"""On PostgreSQL the parameters are bound on the server, so a statement a connection runs
+again and again is prepared, and PostgreSQL stops parsing and planning it each time
+(docs/deploy.md, "PostgreSQL"): the outbox's per-message UPDATE costs it a third less."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+
+from core.models import Notification
+from tests.conftest import require
+
+
+def _require_postgresql() -> None:
+    require(connection.vendor == "postgresql", "prepared statements are PostgreSQL's: DATABASE_URL")
+
+
+def test_postgresql_binds_parameters_on_the_server() -> None:
+    _require_postgresql()
+    assert connection.features.uses_server_side_binding
+
+
+@pytest.mark.django_db
+def test_a_statement_the_connection_repeats_is_prepared() -> None:
+    _require_postgresql()
+    for pk in range(8):  # psycopg prepares a statement on its fifth run
+        assert not Notification.objects.filter(pk=-pk - 1).exists()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [statement for (statement,) in cursor.fetchall()]
+    assert [s for s in prepared if '"core_notification"' in s and "$1" in s], prepared
