@@ -15,9 +15,12 @@ def _require_postgresql() -> None:
     require(connection.vendor == "postgresql", "prepared statements are PostgreSQL's: DATABASE_URL")
 
 
-def test_postgresql_binds_parameters_on_the_server() -> None:
+def test_postgresql_binds_parameters_on_the_server_and_prepares_what_repeats() -> None:
     _require_postgresql()
-    assert connection.features.uses_server_side_binding
+    options = connection.settings_dict["OPTIONS"]
+    # Both: Django turns psycopg's preparing off unless prepare_threshold is named.
+    assert options["server_side_binding"] is True
+    assert options["prepare_threshold"] == 5
 
 
 @pytest.mark.django_db
