@@ -44,6 +44,16 @@ def test_every_variable_the_settings_read_is_documented_in_deploy_md() -> None:
     assert all(f"`{v}`" in doc for v in test_only)
 
 
+def test_every_variable_the_settings_read_is_in_the_env_example() -> None:
+    """The README sends a newcomer to .env.example for every variable."""
+    example = (ROOT / ".env.example").read_text()
+    read: set[str] = set()
+    for name in DEPLOYED_SETTINGS:
+        read |= variables_read((ROOT / "config" / "settings" / name).read_text())
+    missing = sorted(v for v in read if not re.search(rf"^#? ?{v}=", example, re.MULTILINE))
+    assert missing == [], f".env.example does not list {missing}"
+
+
 def test_the_nginx_upload_cap_matches_the_portals_request_cap() -> None:
     """Smaller, and nginx would refuse uploads the portal accepts with a bare 413; much
     larger, and nginx would spool bodies the portal is bound to refuse."""
