@@ -2,7 +2,7 @@
 an update in place.
 
 When a worker starts the next message of its chunk it counts the attempt and, once less
-than half of the lease is left, renews it (core.notifications.services._SENT_AND_START).
+than half of the lease is left, renews it (core.notifications.services.sending._SENT_AND_START).
 Neither touches an indexed column, so PostgreSQL can write the new row version beside the
 old one on the same page with no entry in any of the table's eleven indexes (a HOT update)
 - but only if the page has room, and a table filled by inserts has none. With fillfactor

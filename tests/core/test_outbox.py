@@ -15,7 +15,6 @@ from django.utils import timezone
 
 from core.health import check_outbox
 from core.models import AuditEvent, Notification, NotificationStatus
-from core.notifications import services
 from core.notifications.errors import classify
 from core.notifications.rendering import OutboxMessage
 from core.notifications.services import (
@@ -26,6 +25,7 @@ from core.notifications.services import (
     outbox_claim_due,
     outbox_drain,
     outbox_send_claimed,
+    sending,
 )
 
 from . import outbox_kinds  # noqa: F401 - registers tests.ping
@@ -249,7 +249,7 @@ def test_a_row_claimed_again_mid_chunk_is_left_to_its_new_lease(monkeypatch: Any
     second = ping("mid-2")
     stale = outbox_claim_due()
     fresh: list[Any] = []
-    build = services.build_message
+    build = sending.build_message
 
     def build_while_another_dispatcher_claims(**kwargs: Any) -> Any:
         if not fresh:
@@ -259,7 +259,7 @@ def test_a_row_claimed_again_mid_chunk_is_left_to_its_new_lease(monkeypatch: Any
             fresh.append(outbox_claim_due())
         return build(**kwargs)
 
-    monkeypatch.setattr(services, "build_message", build_while_another_dispatcher_claims)
+    monkeypatch.setattr(sending, "build_message", build_while_another_dispatcher_claims)
     report = outbox_send_claimed(notification_ids=stale.ids, lease_token=stale.lease_token)
     assert (report.sent, report.skipped) == (1, 1) and len(mail.outbox) == 1
     second.refresh_from_db()
@@ -287,7 +287,7 @@ def test_starting_a_message_renews_its_lease_only_once_half_of_it_is_gone(
     nearly_out = timezone.now() + timedelta(seconds=settings.OUTBOX_LEASE_SECONDS / 4)
     Notification.objects.filter(pk=rows[2].pk).update(lease_expires_at=nearly_out)
     leases: dict[int, Any] = {}
-    build = services.build_message
+    build = sending.build_message
 
     def build_and_note_the_lease(**kwargs: Any) -> Any:
         pk = kwargs["notification"].pk
@@ -295,7 +295,7 @@ def test_starting_a_message_renews_its_lease_only_once_half_of_it_is_gone(
         leases[pk] = (row.lease_expires_at, row.attempts)
         return build(**kwargs)
 
-    monkeypatch.setattr(services, "build_message", build_and_note_the_lease)
+    monkeypatch.setattr(sending, "build_message", build_and_note_the_lease)
     report = outbox_send_claimed(notification_ids=claim.ids, lease_token=claim.lease_token)
     assert report.sent == 3
     assert leases[rows[1].pk] == (claimed_until, 1)

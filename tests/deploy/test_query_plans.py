@@ -24,7 +24,7 @@ from django.utils import timezone
 from clinics.models import Route
 from consultations.models import PhaseKind, RecordStatus, TreatmentRecord
 from core.notifications.models import Notification
-from core.notifications.services import _claimable
+from core.notifications.services.dispatch import _claimable
 from followups.models import (
     AdverseEvent,
     CheckIn,
@@ -160,7 +160,7 @@ def _bulk(personas: Any) -> None:
 # name -> (the queryset as the code builds it, its main table, the index it must use or None
 # where the planner may pick any of the table's indexes)
 HOT: dict[str, tuple[Callable[[], QuerySet[Any]], str, str | None]] = {
-    "outbox dispatcher: claim due rows (core.notifications.services.outbox_claim_due)": (
+    "outbox dispatcher: claim due rows (core.notifications.services.dispatch.outbox_claim_due)": (
         lambda: (
             Notification.objects.filter(_claimable(NOW))
             .order_by("priority", "due_at")

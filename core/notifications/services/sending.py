@@ -1,22 +1,10 @@
-"""Writes of the outbox: create, claim, send, cancel, resend.
+"""The mail worker's side: send a claimed chunk and record each row's outcome.
 
-How a message leaves (docs/architecture.md, "Where an e-mail goes"):
-
-1. ``notify()`` writes a queued row inside the caller's transaction and, on
-   commit, nudges the dispatcher.
-2. ``outbox_claim_due()`` (the dispatcher: beat every few seconds, or nudged)
-   moves due rows to ``sending`` under a fresh lease token, with
-   ``SELECT ... FOR UPDATE SKIP LOCKED`` where the database has it and a
-   conditional UPDATE everywhere, and enqueues sends after its commit.
-3. ``outbox_send_claimed()`` (the mail queue's worker) re-checks the lease,
-   asks the kind whether the message is still wanted, renders it, sends it
-   outside any transaction, then marks it sent. Errors: transient ones go
-   back to ``queued`` with backoff and jitter; permanent ones fail the row
-   and tell staff once.
-
-A worker killed between the SMTP server's 250 and the "sent" commit leaves a
-``sending`` row whose lease runs out; it is sent again (the only duplicate the
-design allows). A message lost by the broker is found the same way.
+Its own module because it is the outbox's hot path (the dispatch benchmark):
+one SMTP connection per chunk, one statement per message where it can, and
+every write conditional on the lease so a row claimed again elsewhere is left
+alone. Failing a row (``_finish_failed``) is here too, as the dispatcher fails
+rows whose attempts ran out the same way.
 """
 
 from __future__ import annotations
@@ -24,201 +12,30 @@ from __future__ import annotations
 import contextlib
 import logging
 import random
-import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from email.utils import make_msgid
-from typing import Any
+from dataclasses import dataclass
+from datetime import timedelta
 
-from django.conf import settings
-from django.contrib.contenttypes.models import ContentType
 from django.core.mail.backends.base import BaseEmailBackend
 from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
 from django.db import connection, models, transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 
 from core.audit import audit_event_record
-from core.exceptions import DomainError
-from core.models import User
 
-from .errors import DeliveryError, classify
-from .kinds import kind_for, prepare_chunk
-from .models import Notification, NotificationStatus
-from .rendering import build_message
-from .smtp import outbox_connection
+from ..errors import DeliveryError, classify
+from ..kinds import kind_for, prepare_chunk
+from ..models import Notification, NotificationStatus
+from ..rendering import build_message
+from ..smtp import outbox_connection
+from .queueing import _cfg, notify
 
 log = logging.getLogger(__name__)
 S = NotificationStatus
 
 DELIVERY_FAILED_KIND = "core.delivery_failed"
 UNREACHABLE = "unreachable"  # a transient failure of the server itself, not of one recipient
-
-
-def _cfg(name: str) -> Any:
-    return getattr(settings, name)
-
-
-# --- Creating ---------------------------------------------------------------------------
-def notify(
-    *,
-    kind: str,
-    dedupe_key: str,
-    about: models.Model | None = None,
-    to: User | str | None = None,
-    due_at: datetime | None = None,
-    language: str = "",
-    time_zone: str = "",
-    data: dict[str, Any] | None = None,
-    priority: int = 5,
-) -> Notification:
-    """Queue one e-mail inside the caller's transaction; a second call with the
-    same ``dedupe_key`` returns the first row and queues nothing.
-
-    ``to`` is a user, a bare address, or None (the kind finds the reader from
-    ``about`` at send time). Side effect: the dispatcher is nudged on commit.
-    """
-    if kind_for(kind) is None:
-        raise ValueError(f"unknown notification kind {kind!r}: register it in AppConfig.ready()")
-    if not dedupe_key or len(dedupe_key) > 200:
-        raise ValueError("a dedupe key of 1 to 200 characters is required")
-    defaults: dict[str, Any] = {
-        "kind": kind,
-        "due_at": due_at or timezone.now(),
-        "language": language,
-        "time_zone": time_zone,
-        "data": data or {},
-        "priority": priority,
-        "message_id": make_msgid(domain=_cfg("OUTBOX_MESSAGE_ID_DOMAIN")),
-    }
-    if isinstance(to, User):
-        defaults["recipient_user"] = to
-    elif isinstance(to, str):
-        defaults["recipient_address"] = to
-    if about is not None:
-        defaults["about_type"] = ContentType.objects.get_for_model(about)
-        defaults["about_id"] = str(about.pk)
-    with transaction.atomic():
-        notification, created = Notification.objects.get_or_create(
-            dedupe_key=dedupe_key, defaults=defaults
-        )
-    if created and notification.due_at <= timezone.now() + timedelta(seconds=1):
-        _nudge_on_commit()
-    return notification
-
-
-def _nudge() -> None:
-    from core.tasks import outbox_dispatch
-
-    try:
-        outbox_dispatch.apply_async(expires=60)
-    except Exception as exc:  # the broker is down: beat's next tick finds the rows
-        log.warning("outbox: nudge not sent (%s); beat will dispatch", type(exc).__name__)
-
-
-def _nudge_on_commit() -> None:
-    """One nudge per transaction, however many rows it queued."""
-    if not _cfg("OUTBOX_NUDGE"):
-        return
-    conn = transaction.get_connection()
-    if conn.in_atomic_block and any(entry[1] is _nudge for entry in conn.run_on_commit):
-        return
-    transaction.on_commit(_nudge)
-
-
-# --- Claiming (the dispatcher) ----------------------------------------------------------
-@dataclass
-class ClaimResult:
-    lease_token: str = ""
-    ids: list[int] = field(default_factory=list)
-    expired_failed: int = 0
-
-    def chunks(self, size: int) -> list[list[int]]:
-        return [self.ids[i : i + size] for i in range(0, len(self.ids), size)]
-
-
-def _claimable(now: datetime) -> Q:
-    return Q(status=S.QUEUED, due_at__lte=now) | Q(status=S.SENDING, lease_expires_at__lt=now)
-
-
-def outbox_claim_due(*, limit: int | None = None, now: datetime | None = None) -> ClaimResult:
-    """Move due rows (and rows whose lease ran out) to ``sending`` under one new
-    lease token. Safe with any number of dispatchers on any number of machines:
-    a row is claimed by exactly one of them.
-    """
-    now = now or timezone.now()
-    limit = limit or _cfg("OUTBOX_CLAIM_BATCH")
-    result = ClaimResult(lease_token=uuid.uuid4().hex)
-    with transaction.atomic():
-        result.expired_failed = _fail_exhausted(now)
-        # Backpressure: claimed rows wait in the broker's first-in-first-out queue.
-        # Claiming more than the workers send within a lease only makes leases run
-        # out and rows be claimed again, and a staff alert (priority 1) would wait
-        # behind the whole backlog; unclaimed, it waits here, in priority order.
-        # It tops up only once half the room is free, so sends leave in full chunks, not
-        # a few rows at a time as each send finishes.
-        room = _cfg("OUTBOX_MAX_IN_FLIGHT")
-        room -= Notification.objects.filter(status=S.SENDING, lease_expires_at__gte=now).count()
-        if room <= 0 or room * 2 < _cfg("OUTBOX_MAX_IN_FLIGHT"):
-            return result
-        limit = min(limit, room)
-        candidates = Notification.objects.filter(_claimable(now)).order_by("priority", "due_at")
-        if connection.features.has_select_for_update_skip_locked:
-            candidates = candidates.select_for_update(skip_locked=True, of=("self",))
-        ids = list(candidates.values_list("pk", flat=True)[:limit])
-        if not ids:
-            return result
-        # The condition is repeated in the UPDATE: without SKIP LOCKED (SQLite) it is
-        # what makes two dispatchers' claims disjoint.
-        Notification.objects.filter(_claimable(now), pk__in=ids).update(
-            status=S.SENDING,
-            lease_token=result.lease_token,
-            lease_expires_at=now + timedelta(seconds=_cfg("OUTBOX_LEASE_SECONDS")),
-            # No attempt is counted here: a claim whose send task never reached a
-            # worker (workers down, the broker lost it) is claimed again when its
-            # lease runs out, and must not use up the message's attempts.
-            status_changed_at=now,
-        )
-        result.ids = list(
-            Notification.objects.filter(lease_token=result.lease_token)
-            .order_by("priority", "due_at")
-            .values_list("pk", flat=True)
-        )
-    return result
-
-
-def _fail_exhausted(now: datetime) -> int:
-    """A row whose lease ran out after its last allowed attempt (a poison message
-    that kills its worker every time) fails instead of going round again."""
-    exhausted = list(
-        Notification.objects.filter(
-            status=S.SENDING,
-            lease_expires_at__lt=now,
-            attempts__gte=_cfg("OUTBOX_MAX_ATTEMPTS"),
-        ).values_list("pk", flat=True)[:100]
-    )
-    for pk in exhausted:
-        _finish_failed(pk, None, DeliveryError(False, None, "attempts exhausted"))
-    return len(exhausted)
-
-
-def outbox_dispatch_due() -> int:
-    """Claim what is due and enqueue its sends after commit; returns how many."""
-    from core.tasks import outbox_send
-
-    claim = outbox_claim_due()
-    chunk = _cfg("OUTBOX_SEND_CHUNK")
-    for ids in claim.chunks(chunk):
-        try:
-            outbox_send.apply_async(args=(ids, claim.lease_token))
-        except Exception as exc:  # broker down: the leases run out and beat claims again
-            log.warning("outbox: send not enqueued (%s)", type(exc).__name__)
-            break
-    if len(claim.ids) >= _cfg("OUTBOX_CLAIM_BATCH"):
-        _nudge()  # more is due: keep draining without waiting for beat
-    return len(claim.ids)
 
 
 # --- Sending (the mail worker) ----------------------------------------------------------
@@ -489,77 +306,3 @@ def _finish_failed(pk: int, lease_token: str | None, error: DeliveryError) -> bo
                 priority=1,
             )
     return True
-
-
-# --- Staff actions -----------------------------------------------------------------------
-@transaction.atomic
-def notification_cancel(*, notification: Notification, acting_user: User | None) -> Notification:
-    """Cancel a queued, failed or in-flight message; audited."""
-    locked = Notification.objects.select_for_update().get(pk=notification.pk)
-    old = locked.transition_to(S.CANCELLED)
-    locked.status_changed_at = timezone.now()
-    locked.lease_token = ""
-    locked.lease_expires_at = None
-    locked.save()
-    audit_event_record(
-        action="core.notification.cancelled",
-        acting_user=acting_user,
-        target=locked,
-        data={"kind": locked.kind, "from": old},
-    )
-    return locked
-
-
-@transaction.atomic
-def notification_resend(*, notification: Notification, acting_user: User | None) -> Notification:
-    """Queue a failed or cancelled message again, due now, with its attempts reset."""
-    locked = Notification.objects.select_for_update().get(pk=notification.pk)
-    if locked.status not in (S.FAILED, S.CANCELLED):
-        raise DomainError(
-            _("Only a failed or cancelled message can be sent again."), code="not_resendable"
-        )
-    old = locked.transition_to(S.QUEUED)
-    locked.attempts = 0
-    locked.due_at = timezone.now()
-    locked.status_changed_at = timezone.now()
-    locked.last_error = ""
-    locked.save()
-    audit_event_record(
-        action="core.notification.resent",
-        acting_user=acting_user,
-        target=locked,
-        data={"kind": locked.kind, "from": old},
-    )
-    _nudge_on_commit()
-    return locked
-
-
-def notifications_cancel_about(*, about: models.Model, kinds: Iterable[str] | None = None) -> int:
-    """Cancel every queued message about ``about`` (a withdrawn case, a cancelled booking).
-
-    Call inside the service's transaction. A message already being sent is
-    also asked at send time whether it is still wanted.
-    """
-    rows = Notification.objects.filter(
-        about_type=ContentType.objects.get_for_model(about),
-        about_id=str(about.pk),
-        status__in=(S.QUEUED, S.FAILED),
-    )
-    if kinds is not None:
-        rows = rows.filter(kind__in=list(kinds))
-    return rows.update(
-        status=S.CANCELLED, status_changed_at=timezone.now(), last_error="no longer wanted"
-    )
-
-
-def outbox_drain(*, rounds: int = 20) -> SendReport:
-    """Claim and send everything due now, in this process (management command, tests)."""
-    total = SendReport()
-    for _round in range(rounds):
-        claim = outbox_claim_due()
-        if not claim.ids:
-            break
-        report = outbox_send_claimed(notification_ids=claim.ids, lease_token=claim.lease_token)
-        for name in ("sent", "retried", "failed", "cancelled", "skipped"):
-            setattr(total, name, getattr(total, name) + getattr(report, name))
-    return total
