@@ -8,6 +8,7 @@ in the same transaction. Clinic users act only on their own clinic
 
 from __future__ import annotations
 
+from ._change_targets import refresh_usd
 from .catalogue import (
     doctor_propose,
     doctor_remove,
@@ -15,14 +16,12 @@ from .catalogue import (
     offering_staff_save,
     offering_withdraw,
 )
+from .change_decisions import change_request_approve, change_request_reject
 from .changes import (
     ContentUpdateResult,
-    change_request_approve,
-    change_request_reject,
     change_request_submit,
     clinic_content_update,
     clinic_cosmetic_update,
-    refresh_usd,
 )
 from .credentials import (
     CREDENTIAL_FILE_KINDS,

@@ -14,6 +14,7 @@ from core.models import User
 
 from ..models import ChangeRequest, Clinic, Condition, Doctor, Offering, OfferingStatus
 from ..public_cache import public_pages_changed
+from ._change_targets import _validate_conditions, refresh_usd
 from ._common import (
     assign,
     is_independent_staff,
@@ -23,7 +24,7 @@ from ._common import (
     require_independent_staff,
     require_member_or_staff,
 )
-from .changes import _validate_conditions, create_request_for_new, refresh_usd
+from .changes import create_request_for_new
 
 
 @transaction.atomic
