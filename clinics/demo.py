@@ -3,59 +3,51 @@
 ``seed_clinics`` builds 12 vetted clinics and one under review, with offerings,
 doctors, credentials (real small PDFs), the legality table, vetting reviews,
 patient reviews good and bad, and a change request waiting for staff.
+
+This module keeps the public entry points and the order they run in; the
+builders live in ``demo_catalogue`` (clinics, offerings), ``demo_files``
+(credential documents) and ``demo_vetting`` (vetting, reviews, change requests).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from decimal import Decimal
-from typing import Any
 
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
 from core.demo import ensure_user
 from core.models import Role, User
-from core.uploads import FileKind, server_file_name
 
+from .demo_catalogue import clinic_slug, upsert_clinic, upsert_offering
 from .demo_data import (
     CLINICS,
-    EXPIRY_OVERRIDES,
     ISSUERS,
     OFFERINGS,
     PENDING_OFFERINGS,
     REFERENCE_RATES_ON,
     REFERENCE_USD_PER_UNIT,
-    REVIEWS,
 )
+from .demo_files import seed_credentials
+from .demo_vetting import seed_pending_change, seed_reviews, seed_vetting
 from .models import (
     ChangeRequest,
     ChangeRequestKind,
-    ChangeRequestStatus,
     Clinic,
     ClinicMembership,
     ClinicStatus,
     Condition,
     ConditionCategory,
-    Credential,
-    CredentialKind,
-    CredentialStatus,
     Doctor,
     Legality,
     LegalityRule,
     Offering,
     OfferingStatus,
-    Review,
     ReviewQueueReason,
-    ReviewStatus,
-    VettingDecision,
-    VettingReview,
 )
-from .money import STAFF_BACKEND, UsdRates, apply_usd_prices, current_rates
-from .pdf import simple_pdf
+from .money import STAFF_BACKEND, current_rates
 
 C = ConditionCategory
 # (category, English, Spanish, Arabic): patients pick their illness from this list.
@@ -212,30 +204,6 @@ def seed_conditions() -> int:
     return len(CONDITIONS)
 
 
-def _slug(key: str) -> str:
-    return slugify(next(c["name"] for c in CLINICS if c["key"] == key))
-
-
-def _clinic(spec: dict[str, Any]) -> Clinic:
-    clinic, _ = Clinic.objects.update_or_create(
-        slug=slugify(spec["name"]),
-        defaults={
-            "name": spec["name"],
-            "country": spec["country"],
-            "city": spec["city"],
-            "time_zone": spec["tz"],
-            "languages": spec["languages"],
-            "website": spec["website"],
-            "description": spec["description"],
-            "accreditation_notes": spec["accreditation"],
-            "contact_name": spec["contact"][0],
-            "contact_email": spec["contact"][1],
-            "status": spec.get("status", ClinicStatus.VETTED),
-        },
-    )
-    return clinic
-
-
 def seed_exchange_rates() -> int:
     """The reference rates as staff rates dated REFERENCE_RATES_ON, unless staff have some.
 
@@ -254,174 +222,6 @@ def seed_exchange_rates() -> int:
     as_of = dt.datetime.combine(REFERENCE_RATES_ON, dt.time(12), tzinfo=dt.UTC)
     exchange_rates_set(values=values, acting_user=None, as_of=as_of)
     return len(values)
-
-
-def _offering(
-    clinic: Clinic,
-    title: str,
-    facts: dict[str, Any],
-    slugs: list[str],
-    status: str,
-    rates: UsdRates,
-) -> Offering:
-    values = {k: v for k, v in facts.items()}
-    for key in ("price_min", "price_max", "cell_count_millions", "volume_ml"):
-        if key in values:
-            values[key] = Decimal(values[key])
-    priced = Offering(**{k: values[k] for k in ("price_min", "price_max", "price_currency")})
-    if not apply_usd_prices(priced, rates):
-        raise ValueError(f"no demo exchange rate for {priced.price_currency}")
-    values.update(
-        price_min_usd=priced.price_min_usd,
-        price_max_usd=priced.price_max_usd,
-        price_usd_rate_on=priced.price_usd_rate_on,
-    )
-    offering, _ = Offering.objects.update_or_create(
-        clinic=clinic,
-        title=title,
-        defaults={**values, "status": status},
-    )
-    offering.conditions.set(Condition.objects.filter(slug__in=slugs))
-    return offering
-
-
-def _credential(
-    clinic: Clinic, kind: str, issuer: str, number: str, expires_in: int | None, staff: User
-) -> Credential:
-    today = timezone.localdate()
-    expires_on = today + dt.timedelta(days=expires_in) if expires_in is not None else None
-    credential = Credential.objects.filter(clinic=clinic, kind=kind, number=number).first()
-    if credential is None:
-        body = simple_pdf(
-            str(CredentialKind(kind).label),
-            [
-                f"Clinic: {clinic.name}",
-                f"Issuer: {issuer}",
-                f"Number: {number}",
-                f"Valid until: {expires_on or 'no expiry'}",
-                "Demo document - not a real credential.",
-            ],
-        )
-        credential = Credential(
-            clinic=clinic,
-            kind=kind,
-            issuer=issuer,
-            number=number,
-            document_sha256=hashlib.sha256(body).hexdigest(),
-            document_size=len(body),
-            document_kind="pdf",
-            document_content_type="application/pdf",
-            document_name=f"{kind}.pdf",
-        )
-        credential.document.save(
-            server_file_name(FileKind.PDF, prefix="clinics/credentials"),
-            ContentFile(body),
-            save=False,
-        )
-    credential.issued_on = today - dt.timedelta(days=400)
-    credential.expires_on = expires_on
-    credential.status = CredentialStatus.VERIFIED
-    credential.verified_by = staff
-    credential.verified_at = credential.verified_at or timezone.now() - dt.timedelta(days=30)
-    credential.full_clean()
-    credential.save()
-    return credential
-
-
-def _credentials(key: str, clinic: Clinic, offerings: list[Offering], staff: User) -> None:
-    licence, lab, insurer = ISSUERS[str(clinic.country)]
-    code = key[:3].upper()
-    kinds: list[tuple[str, str]] = [
-        (CredentialKind.MEDICAL_LICENCE, licence),
-        (CredentialKind.INSURANCE, insurer),
-    ]
-    if any(o.manipulation == "cultured" for o in offerings):
-        kinds += [
-            (CredentialKind.LAB_CERTIFICATE, lab),
-            (CredentialKind.CELL_QUALITY, f"{clinic.name} quality unit"),
-        ]
-    if any(o.origin == "allogeneic" for o in offerings):
-        kinds.append((CredentialKind.DONOR_SCREENING, lab))
-    for index, (kind, issuer) in enumerate(kinds):
-        default = 300 + 60 * index
-        _credential(
-            clinic,
-            kind,
-            issuer,
-            f"{code}-{kind[:3].upper()}-{2024 + index}",
-            EXPIRY_OVERRIDES.get((key, kind), default),
-            staff,
-        )
-
-
-def _vetting(clinic: Clinic, staff: User, *, decided: bool) -> None:
-    if clinic.vetting_reviews.exists():
-        return
-    checks = dict.fromkeys(VettingReview.CHECKLIST, decided)
-    if not decided:
-        checks.update(medical_team_checked=True, treatments_checked=True)
-    VettingReview.objects.create(
-        clinic=clinic,
-        reviewer=staff,
-        **checks,
-        notes="Video call with the medical director; lab visited by a partner."
-        if decided
-        else "Waiting for INVIMA registration and the donor-screening protocol.",
-        decision=VettingDecision.VETTED if decided else "",
-        decided_at=timezone.now() - dt.timedelta(days=90) if decided else None,
-        decided_by=staff if decided else None,
-    )
-
-
-def _reviews(staff: User) -> None:
-    for index, (key, rating, shown_as, body, reply) in enumerate(REVIEWS):
-        patient = ensure_user(
-            f"patient{index + 1}@patients.example", full_name=shown_as, role=Role.PATIENT
-        )
-        clinic = Clinic.objects.get(slug=_slug(key))
-        Review.objects.update_or_create(
-            clinic=clinic,
-            author=patient,
-            defaults={
-                "rating": rating,
-                "author_display_name": shown_as,
-                "body": body,
-                "status": ReviewStatus.PUBLISHED,
-                "treatment_verified_by": staff,
-                "treatment_verified_at": timezone.now() - dt.timedelta(days=20 + index),
-                "reply_body": reply,
-                "replied_at": timezone.now() - dt.timedelta(days=10) if reply else None,
-            },
-        )
-    waiting = ensure_user("patient-new@patients.example", full_name="Dana", role=Role.PATIENT)
-    Review.objects.get_or_create(
-        clinic=Clinic.objects.get(slug=_slug("tokyo")),
-        author=waiting,
-        defaults={
-            "rating": 5,
-            "author_display_name": "Dana, 50, Germany",
-            "body": "Very thorough.",
-            "status": ReviewStatus.AWAITING_VERIFICATION,
-        },
-    )
-
-
-def _pending_change(offering: Offering, user: User) -> None:
-    if ChangeRequest.objects.filter(
-        clinic=offering.clinic, status=ChangeRequestStatus.PENDING
-    ).exists():
-        return
-    ChangeRequest.objects.create(
-        clinic=offering.clinic,
-        kind=ChangeRequestKind.UPDATE,
-        target=offering,
-        changes={"price_max": "9500", "cell_count_millions": "75"},
-        original={
-            "price_max": str(offering.price_max.normalize()),
-            "cell_count_millions": str(offering.cell_count_millions),
-        },
-        submitted_by=user,
-    )
 
 
 @transaction.atomic
@@ -451,10 +251,10 @@ def seed_clinics() -> list[User]:
     seed_exchange_rates()
     rates = current_rates()
     for spec in CLINICS:
-        clinic = _clinic(spec)
+        clinic = upsert_clinic(spec)
         vetted = clinic.status == ClinicStatus.VETTED
         live = [
-            _offering(clinic, title, facts, slugs, OfferingStatus.LIVE, rates)
+            upsert_offering(clinic, title, facts, slugs, OfferingStatus.LIVE, rates)
             for key, title, facts, slugs in OFFERINGS
             if key == spec["key"]
         ]
@@ -472,11 +272,11 @@ def seed_clinics() -> list[User]:
                 },
             )
         if spec["key"] in ISSUERS or str(clinic.country) in ISSUERS:
-            _credentials(spec["key"], clinic, live, staff)
-        _vetting(clinic, staff, decided=vetted)
+            seed_credentials(spec["key"], clinic, live, staff)
+        seed_vetting(clinic, staff, decided=vetted)
     for key, title, facts, slugs in PENDING_OFFERINGS:
-        clinic = Clinic.objects.get(slug=_slug(key))
-        offering = _offering(clinic, title, facts, slugs, OfferingStatus.PENDING, rates)
+        clinic = Clinic.objects.get(slug=clinic_slug(key))
+        offering = upsert_offering(clinic, title, facts, slugs, OfferingStatus.PENDING, rates)
         if not ChangeRequest.objects.filter(target_id=offering.pk, kind="create").exists():
             ChangeRequest.objects.create(
                 clinic=clinic,
@@ -490,19 +290,19 @@ def seed_clinics() -> list[User]:
                 original={},
             )
     # What the daily credential check does for Panama's expired insurance, without e-mail.
-    Clinic.objects.filter(slug=_slug("panama"), review_requested_at__isnull=True).update(
+    Clinic.objects.filter(slug=clinic_slug("panama"), review_requested_at__isnull=True).update(
         review_requested_at=timezone.now(), review_reason=ReviewQueueReason.CREDENTIAL_EXPIRED
     )
-    _reviews(staff)
+    seed_reviews(staff)
 
     logins = []
     for email, key in STAFF_LOGINS:
         user = ensure_user(email, full_name=email.split("@")[0].title(), role=Role.CLINIC_STAFF)
-        clinic = Clinic.objects.get(slug=_slug(key))
+        clinic = Clinic.objects.get(slug=clinic_slug(key))
         ClinicMembership.objects.get_or_create(user=user, clinic=clinic)
         logins.append(user)
     regenera_knee = Offering.objects.get(
-        clinic__slug=_slug("regenera"), title__startswith="Cultured adipose"
+        clinic__slug=clinic_slug("regenera"), title__startswith="Cultured adipose"
     )
-    _pending_change(regenera_knee, logins[0])
+    seed_pending_change(regenera_knee, logins[0])
     return logins
