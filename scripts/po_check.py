@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Check gettext catalogues: entries still to translate, and translations that would break.
 
-Run it after every ``manage.py makemessages`` (``make test`` runs the placeholder
-check and ``msgfmt --check`` through tests/test_catalogues.py)::
+Run it after every ``manage.py makemessages`` (``make test`` runs it on freshly made
+catalogues, and ``msgfmt --check``, through tests/test_catalogues.py)::
 
     python scripts/po_check.py                        # every locale/*/LC_MESSAGES/*.po
     python scripts/po_check.py locale/es/LC_MESSAGES/django.po
