@@ -15,3 +15,8 @@ def upload_tmp(settings: Any, tmp_path: Path) -> Path:
     folder.mkdir()
     settings.FILE_UPLOAD_TEMP_DIR = str(folder)
     return folder
+
+
+@pytest.fixture
+def code_backend(settings: Any) -> None:
+    settings.EMAIL_BACKEND = "tests.core.outbox_kinds.CodeBackend"
