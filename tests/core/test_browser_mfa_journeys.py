@@ -3,14 +3,14 @@ staff and concierge staff alike, and the dashboard's numbers leading to their li
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import pytest
-from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, hotp_value
+from allauth.mfa.totp.internal.auth import TOTP
 from playwright.sync_api import Browser, Page, expect
 
 from intake.models import CaseStatus
+from tests.core.totp import totp_code
 from tests.intake.factories import CaseFactory
 from tests.intake.staff_factories import shared_case
 
@@ -21,7 +21,7 @@ SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
 
 def code() -> str:
-    return format_hotp_value(hotp_value(SECRET, int(time.time()) // 30))
+    return totp_code(SECRET)
 
 
 def sign_in_with_totp(page: Page, base: str, email: str, then: str) -> None:

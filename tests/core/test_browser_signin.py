@@ -4,7 +4,6 @@ and no WCAG 2.2 A/AA violation that axe-core can find, in English, Spanish and A
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -12,11 +11,12 @@ import pytest
 from allauth.account.forms import default_token_generator
 from allauth.account.utils import user_pk_to_url_str
 from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
-from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, hotp_value
+from allauth.mfa.totp.internal.auth import TOTP
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from core.models import User
 from tests.a11y import axe_violations, describe
+from tests.core.totp import totp_code
 from tests.factories import ConciergeFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -24,10 +24,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PASSWORD = "correct-horse-battery"
 TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 LANGUAGES = ["en", "es", "ar"]
-
-
-def _code() -> str:
-    return format_hotp_value(hotp_value(TOTP_SECRET, int(time.time()) // 30))
 
 
 @pytest.fixture
@@ -127,7 +123,7 @@ def test_every_sign_in_page_is_ours_and_passes_axe(
     _sign_in(mfa_page, base, staff.email)
     expect(mfa_page.locator("input[name=code]")).to_be_visible()
     _check(mfa_page, language, "MFA authenticate", found)
-    mfa_page.fill("input[name=code]", _code())
+    mfa_page.fill("input[name=code]", totp_code(TOTP_SECRET))
     mfa_page.locator("main form button[type=submit]").first.click()
     mfa_page.wait_for_load_state("load")
     mfa_page.goto(f"{base}/accounts/2fa/recovery-codes/")
