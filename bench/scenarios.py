@@ -29,15 +29,25 @@ def against_bare(
     cookie: str = "",
     extra: dict[str, str] | None = None,
     min_ratio: float | None = None,
+    parts: dict[str, str] | None = None,
     **load: Any,
 ) -> tuple[Row, Load]:
-    """Warm up, measure the bare view, then ``path``; record and return the row."""
+    """Warm up, measure the bare view, then ``path``; record and return the row.
+
+    ``parts`` (name -> path) are measured after the page, with its cookie, and reported
+    as ``<name>_ratio`` against the same bare view: where the page's time goes.
+    """
     for _ in range(WARM_UP):  # one request at a time: templates, pools, caches; no backlog
         check(site, path, cookie)
     cookies = [cookie] if cookie else None
     load["headers"] = {**BROWSER_HEADERS, **load.get("headers", {})}
     bare = run_wrk(site.url(BARE), **load)
     page = run_wrk(site.url(path), cookies=cookies, **load)
+    extra = dict(extra or {})
+    for name, part in (parts or {}).items():
+        check(site, part, cookie)
+        done = run_wrk(site.url(part), cookies=cookies, **load)
+        extra[f"{name}_ratio"] = f"{done.rps / bare.rps:.2f}" if bare.rps else "0"
     row = Row(
         scenario=scenario,
         what=what,
@@ -45,7 +55,7 @@ def against_bare(
         p95_ms=page.p95_ms,
         baseline="bare view",
         baseline_rps=bare.rps,
-        extra=dict(extra or {}),
+        extra=extra,
     )
     if min_ratio is not None:
         row.target, row.met = f"ratio >= {min_ratio:.2f}", row.ratio >= min_ratio

@@ -7,7 +7,7 @@ from .report import RUN
 from .scenarios import against_bare
 from .site import Site, prepare
 from .test_dispatch import record_drain
-from .test_pages import ADMIN_LIST, DIRECTORY
+from .test_pages import ADMIN_LIST, ADMIN_LIST_PARTS, DIRECTORY
 
 
 def test_the_same_scenarios_on_a_small_data_set(small_site: Site) -> None:
@@ -24,6 +24,7 @@ def test_the_same_scenarios_on_a_small_data_set(small_site: Site) -> None:
         what=f"GET {ADMIN_LIST}",
         path=ADMIN_LIST,
         cookie=cookie,
+        parts=ADMIN_LIST_PARTS,
     )
     RUN.growth_p95.setdefault("admin_list", {})[small_site.cases] = row.p95_ms
     record_drain(small_site, f"dispatch@{tag}")
