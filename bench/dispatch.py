@@ -3,7 +3,8 @@ dispatcher and two Celery worker processes (each the production mail worker: its
 threads, and its concurrency, 4) to an aiosmtpd sink, then the same messages sent again
 with raw ``smtplib`` over one connection to the same sink.
 
-The processes and the sink are the outbox reliability tests' (tests/core/outbox_harness.py).
+The processes and the sink are the outbox reliability tests' (tests/core/outbox_harness.py,
+processes.py and mail_sink.py).
 Timing comes from the database: every row is due before the one transaction that inserts
 them all commits, and its ``sent_at`` says when it left, so the drain time and each
 message's wait (its p95), both counted from that commit, do not depend on how often the
@@ -26,7 +27,9 @@ import psycopg
 import redis
 from django.conf import settings
 
-from tests.core.outbox_harness import CELERY, MailSink, Proc, tally, wait_until
+from tests.core.mail_sink import MailSink, tally
+from tests.core.outbox_harness import CELERY
+from tests.core.processes import Proc, wait_until
 
 from .site import ROOT, Site, base_env, prepare, redis_url
 

@@ -23,7 +23,7 @@ from clinics.models import Offering
 from clinics.services import offering_withdraw
 from core import public_cache
 from tests.conftest import Personas, require
-from tests.core.outbox_harness import database_url, free_port, wait_until
+from tests.core.processes import database_url, free_port, wait_until
 
 from .web_helpers import full_clinic
 

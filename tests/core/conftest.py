@@ -7,6 +7,10 @@ from typing import Any
 
 import pytest
 
+# The outbox's process rig (its own Redis, SMTP sink, workers and dispatchers), for the
+# test_outbox_reliability*.py modules.
+from .outbox_scenario import rig  # noqa: F401
+
 
 @pytest.fixture
 def upload_tmp(settings: Any, tmp_path: Path) -> Path:

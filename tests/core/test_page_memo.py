@@ -15,7 +15,7 @@ import pytest
 from core.cache import RedisCache
 from core.page_memo import PageMemo
 from tests.conftest import require
-from tests.core.outbox_harness import REDIS_SERVER, RedisServer, wait_until
+from tests.core.processes import REDIS_SERVER, RedisServer, wait_until
 
 CHANNEL = "test:publicpage:changed"
 

@@ -2,7 +2,8 @@
 worker processes on a Redis of their own into an aiosmtpd sink, counted by Message-ID.
 
 Each test prints ``FIGURE followups.<test> due=N delivered=N duplicates=N lost=N drain_s=X``.
-The harness (processes, sink, Redis) is the outbox's: tests/core/outbox_harness.py.
+The harness is the outbox's: tests/core/outbox_harness.py (workers, dispatchers),
+processes.py (subprocesses, Redis) and mail_sink.py (the sink).
 """
 
 from __future__ import annotations
@@ -23,7 +24,9 @@ from followups.models import CheckIn, FollowUpSchedule
 from followups.services import checkin_page_save, checkin_submit
 from intake.models import Case, CaseStatus
 from tests.clinics.factories import OfferingFactory
-from tests.core.outbox_harness import OutboxRig, Tally, tally, wait_until
+from tests.core.mail_sink import Tally, tally
+from tests.core.outbox_harness import OutboxRig
+from tests.core.processes import wait_until
 
 from .factories import treated
 

@@ -13,7 +13,8 @@ from django.db import connection
 from core.db_roles import app_role_grants
 from tests.conftest import Personas, require
 
-from .world import World, build_world
+from .builder import build_world
+from .world import World
 
 
 @pytest.fixture
