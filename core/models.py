@@ -158,7 +158,12 @@ class AuditEvent(models.Model):
     actor_label = models.CharField(_("actor label"), max_length=254)
     action = models.CharField(_("action"), max_length=64, db_index=True)
     target_type = models.ForeignKey(
-        ContentType, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        ContentType,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("target type"),
     )
     target_id = models.CharField(_("target id"), max_length=64, blank=True)
     subject_type = models.ForeignKey(
@@ -189,8 +194,8 @@ class AuditEvent(models.Model):
 class Heartbeat(models.Model):
     """Last time a canary task ran in a worker; read by /healthz."""
 
-    name = models.CharField(max_length=32, unique=True)
-    seen_at = models.DateTimeField()
+    name = models.CharField(_("name"), max_length=32, unique=True)
+    seen_at = models.DateTimeField(_("seen at"))
 
     class Meta:
         verbose_name = _("heartbeat")

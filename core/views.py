@@ -7,6 +7,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -68,7 +69,9 @@ def language_switch(request: HttpRequest) -> HttpResponse:
     ``Origin``) and those are refused. ``set_language`` keeps checking ``next``.
     """
     if _cross_site(request):
-        return HttpResponseForbidden("Cross-site request refused.", content_type="text/plain")
+        return HttpResponseForbidden(
+            gettext("Cross-site request refused."), content_type="text/plain; charset=utf-8"
+        )
     return set_language(request)
 
 

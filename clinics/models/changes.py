@@ -53,7 +53,9 @@ class ChangeRequest(StatusMachine, TimeStampedModel):
         }
     )
 
-    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="change_requests")
+    clinic = models.ForeignKey(
+        Clinic, on_delete=models.CASCADE, related_name="change_requests", verbose_name=_("clinic")
+    )
     kind = models.CharField(
         _("kind"),
         max_length=8,

@@ -199,9 +199,14 @@ class ClinicMembership(TimeStampedModel):
     """Links a clinic-staff user to the clinic(s) they may manage."""
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="clinic_memberships"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="clinic_memberships",
+        verbose_name=_("user"),
     )
-    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="memberships")
+    clinic = models.ForeignKey(
+        Clinic, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("clinic")
+    )
 
     class Meta:
         verbose_name = _("clinic membership")
@@ -225,7 +230,9 @@ class Doctor(TimeStampedModel):
         {"id", "clinic", "is_active", "verified_at", "verified_by", "created_at", "updated_at"}
     )
 
-    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="doctors")
+    clinic = models.ForeignKey(
+        Clinic, on_delete=models.CASCADE, related_name="doctors", verbose_name=_("clinic")
+    )
     full_name = models.CharField(_("full name"), max_length=150)
     speciality = models.CharField(_("speciality"), max_length=150)
     licence_number = models.CharField(_("licence number"), max_length=80)

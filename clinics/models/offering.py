@@ -125,7 +125,9 @@ class Offering(TimeStampedModel):
         }
     )
 
-    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="offerings")
+    clinic = models.ForeignKey(
+        Clinic, on_delete=models.CASCADE, related_name="offerings", verbose_name=_("clinic")
+    )
     title = models.CharField(_("title"), max_length=160)
     summary = models.TextField(
         _("summary"), max_length=3000, validators=[MaxLengthValidator(3000)], blank=True

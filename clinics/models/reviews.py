@@ -69,7 +69,9 @@ class Review(TimeStampedModel):
         }
     )
 
-    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="reviews")
+    clinic = models.ForeignKey(
+        Clinic, on_delete=models.CASCADE, related_name="reviews", verbose_name=_("clinic")
+    )
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("author"),

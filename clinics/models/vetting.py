@@ -70,7 +70,9 @@ class Credential(TimeStampedModel):
         }
     )
 
-    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="credentials")
+    clinic = models.ForeignKey(
+        Clinic, on_delete=models.CASCADE, related_name="credentials", verbose_name=_("clinic")
+    )
     kind = models.CharField(_("kind"), max_length=20, choices=CredentialKind.choices)
     issuer = models.CharField(_("issuer"), max_length=200)
     number = models.CharField(_("number"), max_length=100, blank=True)
@@ -187,7 +189,9 @@ class CredentialNotice(models.Model):
     reader, ``about`` this notice); their delivery is the outbox's to track.
     """
 
-    credential = models.ForeignKey(Credential, on_delete=models.CASCADE, related_name="notices")
+    credential = models.ForeignKey(
+        Credential, on_delete=models.CASCADE, related_name="notices", verbose_name=_("credential")
+    )
     kind = models.CharField(_("notice"), max_length=10, choices=NoticeKind.choices)
     created_at = models.DateTimeField(_("due since"), default=timezone.now)
 
@@ -235,7 +239,9 @@ class VettingReview(TimeStampedModel):
         "agrees_to_publish_reviews",
     )
 
-    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="vetting_reviews")
+    clinic = models.ForeignKey(
+        Clinic, on_delete=models.PROTECT, related_name="vetting_reviews", verbose_name=_("clinic")
+    )
     reviewer = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("reviewer"),

@@ -72,6 +72,7 @@ class Notification(StatusMachine, models.Model):
         on_delete=models.CASCADE,
         related_name="+",
         db_index=False,  # core_notif_about_idx leads with it
+        verbose_name=_("about type"),
     )
     about_id = models.CharField(_("about (id)"), max_length=64, blank=True)
     about = GenericForeignKey("about_type", "about_id")

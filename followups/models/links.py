@@ -25,7 +25,12 @@ class CheckInLink(models.Model):
     )
     # The message that carried it: a retried send revokes the link its earlier try issued.
     notification = models.ForeignKey(
-        "core.Notification", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "core.Notification",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("notification"),
     )
     token_hash = models.CharField(_("token hash"), max_length=64, unique=True, editable=False)
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
