@@ -14,6 +14,10 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import ModelDelta
 from simple_history.template_utils import HistoricalRecordContextHelper
 
+from ..steps import CASE_FIELDS
+
+# The history and screening answers as the wizard asks them (one list: a question added to
+# the wizard is on the case page too, and clinician-only by the rule below).
 FIELDSETS: list[tuple[Any, dict[str, Any]]] = [
     (
         _("Triage"),
@@ -47,44 +51,11 @@ FIELDSETS: list[tuple[Any, dict[str, Any]]] = [
     ),
     (
         _("Medical history"),
-        {
-            "fields": (
-                "other_conditions",
-                "current_medications",
-                "takes_nsaids",
-                "nsaids_details",
-                "takes_immunosuppressants",
-                "immunosuppressants_details",
-                "takes_anticoagulants",
-                "anticoagulants_details",
-                "allergies",
-                "surgeries",
-                "had_cell_therapy",
-                "cell_therapy_where",
-                "cell_therapy_when",
-                "cell_therapy_result",
-                "cell_therapy_adverse",
-            )
-        },
+        {"fields": tuple(CASE_FIELDS["history"])},
     ),
     (
         _("Screening"),
-        {
-            "fields": (
-                "active_infection",
-                "active_infection_details",
-                "cancer",
-                "cancer_which",
-                "cancer_year",
-                "immune_compromise",
-                "immune_compromise_details",
-                "pregnant",
-                "bleeding_disorder",
-                "bleeding_disorder_details",
-                "smoking",
-                "alcohol",
-            )
-        },
+        {"fields": tuple(CASE_FIELDS["screening"])},
     ),
     (
         _("Plans"),
