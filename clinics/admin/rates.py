@@ -71,13 +71,27 @@ class RateInline(admin.TabularInline):
 
 @admin.register(ExchangeRateSource)
 class ExchangeRateSourceAdmin(ConciergeAdminMixin, admin.ModelAdmin):
-    list_display = ("name", "base_currency", "last_update", "rate_count")
-    readonly_fields = ("name", "base_currency", "last_update")
+    # django-money's fields carry no verbose names, so their labels would stay English in
+    # every language: each is shown through a method that names it.
+    list_display = ("source_name", "source_base_currency", "source_last_update", "rate_count")
+    readonly_fields = ("source_name", "source_base_currency", "source_last_update")
     fields = readonly_fields
     inlines = (RateInline,)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[ExchangeRateSource]:
         return super().get_queryset(request).annotate(n_rates=Count("rates"))
+
+    @admin.display(description=_("name"), ordering="name")
+    def source_name(self, obj: ExchangeRateSource) -> str:
+        return obj.name
+
+    @admin.display(description=_("base currency"), ordering="base_currency")
+    def source_base_currency(self, obj: ExchangeRateSource) -> str:
+        return obj.base_currency
+
+    @admin.display(description=_("last update"), ordering="last_update")
+    def source_last_update(self, obj: ExchangeRateSource) -> Any:
+        return obj.last_update
 
     @admin.display(description=_("rates"), ordering="n_rates")
     def rate_count(self, obj: ExchangeRateSource) -> int:

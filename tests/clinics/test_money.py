@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 from decimal import Decimal
 from typing import Any
 from urllib.error import HTTPError
 
 import pytest
 from celery.exceptions import Retry
+from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -201,6 +203,27 @@ def test_clinic_staff_never_see_the_rates_admin(client: Client, personas: Person
     client.force_login(personas.clinic_a_staff)
     response = client.get(reverse("admin:clinics_exchangeratesource_changelist"))
     assert response.status_code in (302, 403)
+
+
+def test_the_rate_sources_columns_are_named_in_the_staff_members_language(
+    client: Client, personas: Personas, exchange_rates: UsdRates
+) -> None:
+    # django-money's own fields have no verbose names: without ours they read in English.
+    client.force_login(personas.concierge)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "es"
+    page = client.get(reverse("admin:clinics_exchangeratesource_changelist")).content.decode()
+    columns = ("source_name", "source_base_currency", "source_last_update", "rate_count")
+    headers = [
+        re.search(rf'column-{name}\b.*?<div class="text">(?:<a [^>]*>)?([^<]*)', page, re.S)
+        for name in columns
+    ]
+    assert [h.group(1).strip() if h else None for h in headers] == [
+        "Nombre",
+        "Moneda base",
+        "Última actualización",
+        "Tipos de cambio",
+    ]
+    assert STAFF_BACKEND in page
 
 
 def test_seed_demo_rates_are_dated_and_never_overwrite_staff_rates(personas: Personas) -> None:
