@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from email import message_from_bytes
 from email.message import Message
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -83,6 +84,19 @@ def _reset_language() -> Iterator[None]:
 
     yield
     translation.activate(django_settings.LANGUAGE_CODE)
+
+
+@pytest.fixture
+def rate_window(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Hold django-ratelimit's clock still for a test that counts refusals.
+
+    Its windows are fixed (a minute from an edge of the key's own), so a test that ran
+    across an edge would get a fresh allowance halfway and count twice as many answers.
+    """
+    import django_ratelimit.core
+
+    frozen = time.time()
+    monkeypatch.setattr(django_ratelimit.core, "time", SimpleNamespace(time=lambda: frozen))
 
 
 @pytest.fixture(autouse=True)

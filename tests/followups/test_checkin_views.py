@@ -141,6 +141,7 @@ def test_a_bad_link_is_refused_with_no_data(client: Client, check_in: Any, mangl
         assert check_in.schedule.clinic.name not in body
 
 
+@pytest.mark.usefixtures("rate_window")
 def test_ten_thousand_random_links_find_nothing_and_are_rate_limited(
     client: Client, check_in: Any, figure: Any, caplog: Any
 ) -> None:

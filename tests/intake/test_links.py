@@ -230,6 +230,7 @@ def test_it_links_an_old_open_case_before_newer_ended_ones(alice_case: Case) -> 
     assert linked == [alice_case.pk, *[c.pk for c in reversed(ended[1:])]]
 
 
+@pytest.mark.usefixtures("rate_window")
 def test_link_requests_are_rate_limited(settings, personas: Personas) -> None:  # type: ignore[no-untyped-def]
     settings.INTAKE_LINK_RATE_LIMIT = "2/d"
     codes = [
@@ -241,6 +242,7 @@ def test_link_requests_are_rate_limited(settings, personas: Personas) -> None:  
     assert codes == [200, 200, 429]
 
 
+@pytest.mark.usefixtures("rate_window")
 def test_the_resume_link_button_is_rate_limited(client: Client, knee, settings) -> None:  # type: ignore[no-untyped-def]
     settings.INTAKE_LINK_RATE_LIMIT = "1/d"
     post_step(client, "about", step_answers(knee)["about"])
@@ -266,6 +268,7 @@ def test_a_case_link_asked_for_before_the_withdrawal_is_not_sent(alice_case: Cas
     assert outbox_drain().sent == 1
 
 
+@pytest.mark.usefixtures("rate_window")
 def test_guessing_case_links_is_rate_limited(client: Client) -> None:
     """Sixty opens a minute per client, then 429 (GETs count: a guesser needs no POST)."""
     import secrets

@@ -336,6 +336,7 @@ def test_csrf_is_enforced(knee) -> None:  # type: ignore[no-untyped-def]
     assert not Case.objects.exists()
 
 
+@pytest.mark.usefixtures("rate_window")
 def test_the_public_intake_is_rate_limited_per_ip(client: Client, knee, settings) -> None:  # type: ignore[no-untyped-def]
     settings.INTAKE_RATE_LIMIT = "3/d"  # a day-long window: no boundary mid-test
     bad = {"nav": "next"}
